@@ -1,0 +1,1 @@
+"""Destinations behind one narrow interface and one error taxonomy."""

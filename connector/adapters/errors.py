@@ -1,0 +1,22 @@
+"""The one error taxonomy the worker understands: retryable or permanent."""
+from __future__ import annotations
+
+
+class DeliveryError(Exception):
+    """Not accepted. str() is a status and the vendor's error code (safe to log);
+    vendor_message is stored on the delivery row, never logged."""
+
+    def __init__(self, code: str, vendor_message: str = "",
+                 retry_after: float | None = None) -> None:
+        super().__init__(code)
+        self.code = code
+        self.vendor_message = vendor_message
+        self.retry_after = retry_after
+
+
+class RetryableError(DeliveryError):
+    """The same request may work later: timeouts, 5xx, rate limits, locks."""
+
+
+class PermanentError(DeliveryError):
+    """Fails again unchanged: validation, a bad mapping. Goes to the dead letter."""

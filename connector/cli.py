@@ -1,0 +1,236 @@
+"""The `connector` command: serve, work the outbox, inspect and repair."""
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import sys
+from datetime import datetime, timezone
+from typing import Any, Iterable, Sequence
+
+import click
+from sqlalchemy import select
+
+from connector import configure_logging, create_app
+from connector.runtime import Runtime
+from connector.settings import ConfigError, Settings
+from connector.store import outbox
+from connector.store.database import Database
+from connector.store.models import DeliveryRow, LeadRow
+
+log = logging.getLogger("connector.cli")
+
+LEAD_COLUMNS = ("id", "submission_id", "plugin", "email", "first_name", "last_name", "phone",
+                "company", "temperature", "category", "score", "created_at")
+DELIVERY_COLUMNS = ("id", "lead_id", "destination", "action", "status", "attempts",
+                    "next_attempt_at", "last_error", "external_ids")
+
+
+def main() -> None:
+    try:
+        cli(standalone_mode=True)
+    except ConfigError as exc:
+        click.echo(f"configuration error: {exc}", err=True)
+        sys.exit(2)
+
+
+@click.group()
+@click.pass_context
+def cli(ctx: click.Context) -> None:
+    """wp-lead-connector: WordPress form submissions to Salesforce and Mailchimp."""
+    settings = Settings.from_env(os.environ)
+    configure_logging(settings.log_level)
+    ctx.obj = settings
+
+
+def _runtime(ctx: click.Context) -> Runtime:
+    runtime = Runtime.start(ctx.obj)
+    ctx.call_on_close(runtime.close)
+    return runtime
+
+
+def _now() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+@cli.command()
+@click.option("--host", help="Address to listen on (default CONNECTOR_HOST or 127.0.0.1).")
+@click.option("--port", type=int, help="Port (default CONNECTOR_PORT or 8000).")
+@click.pass_context
+def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
+    """Web and outbox worker in one process: the embedded default."""
+    from waitress import create_server
+
+    settings: Settings = ctx.obj.replace(embedded_worker=True)
+    runtime = Runtime.start(settings)
+    app = create_app(settings, runtime=runtime)
+    server = create_server(app, host=host or settings.host,
+                           port=settings.port if port is None else port,
+                           threads=settings.serve_threads, ident="wp-lead-connector")
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: server.close())
+    # Tests and supervisors read the real port from here when asked for port 0.
+    click.echo(f"listening on http://{server.effective_host}:{server.effective_port}",
+               err=True)
+    try:
+        server.run()
+    except (OSError, ValueError):
+        pass  # server.close() from the signal handler ends run() with one of these
+    finally:
+        runtime.close()
+        log.info("stopped")
+
+
+@cli.command()
+@click.option("--burst", is_flag=True, help="Exit once nothing is due (for cron and tests).")
+@click.pass_context
+def worker(ctx: click.Context, burst: bool) -> None:
+    """Run an outbox worker alone; start as many as you like against PostgreSQL."""
+    runtime = _runtime(ctx)
+    w = runtime.make_worker()
+    for signum in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(signum, lambda *_: w.stop())
+    w.run(burst=burst)
+
+
+@cli.command()
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option("--limit", default=50, show_default=True, type=click.IntRange(min=1))
+@click.pass_context
+def leads(ctx: click.Context, as_json: bool, limit: int) -> None:
+    """The newest leads."""
+    runtime = _runtime(ctx)
+    with runtime.db.transaction() as session:
+        rows = session.scalars(select(LeadRow).order_by(LeadRow.id.desc()).limit(limit)).all()
+        records = [{**{c: getattr(r, c) for c in LEAD_COLUMNS}, "form_name": r.form_name}
+                   for r in rows]
+    _print(records, LEAD_COLUMNS, as_json)
+
+
+@cli.command()
+@click.option("--status", type=click.Choice(outbox.STATUSES), help="Only this status.")
+@click.option("--json", "as_json", is_flag=True, help="Print a JSON array.")
+@click.option("--limit", default=100, show_default=True, type=click.IntRange(min=1))
+@click.pass_context
+def deliveries(ctx: click.Context, status: str | None, as_json: bool, limit: int) -> None:
+    """The newest deliveries, optionally of one status."""
+    runtime = _runtime(ctx)
+    with runtime.db.transaction() as session:
+        query = select(DeliveryRow).order_by(DeliveryRow.id.desc()).limit(limit)
+        if status:
+            query = query.where(DeliveryRow.status == status)
+        records = [{c: getattr(r, c) for c in DELIVERY_COLUMNS}
+                   for r in session.scalars(query)]
+    _print(records, DELIVERY_COLUMNS, as_json)
+
+
+@cli.command()
+@click.argument("delivery_id", type=int, required=False)
+@click.option("--dead", is_flag=True, help="Replay every delivery in the dead letter.")
+@click.pass_context
+def replay(ctx: click.Context, delivery_id: int | None, dead: bool) -> None:
+    """Send a delivery again (or all dead ones), from a fresh retry schedule."""
+    if (delivery_id is None) == (not dead):
+        raise click.UsageError("give a delivery id or --dead, not both")
+    runtime = _runtime(ctx)
+    with runtime.db.transaction() as session:
+        count = outbox.replay(session, _now(), None if dead else delivery_id)
+        if count:
+            runtime.wakeup.announce(session)
+    if delivery_id is not None and not count:
+        raise click.ClickException(f"no delivery {delivery_id} that can be replayed "
+                                   "(unknown, or in progress right now)")
+    click.echo(f"{count} deliveries queued again")
+
+
+@cli.command()
+@click.argument("submission_id", type=int, required=False)
+@click.option("--unparsed", is_flag=True, help="Every submission kept as unparsed.")
+@click.pass_context
+def reprocess(ctx: click.Context, submission_id: int | None, unparsed: bool) -> None:
+    """Parse and map stored submissions again, after a mapping was fixed."""
+    if (submission_id is None) == (not unparsed):
+        raise click.UsageError("give a submission id or --unparsed, not both")
+    runtime = _runtime(ctx)
+    ids = runtime.ingest.unparsed_ids() if unparsed else [submission_id]
+    failed = 0
+    for sid in ids:
+        try:
+            result = runtime.ingest.reprocess(sid, _now())
+        except LookupError as exc:
+            raise click.ClickException(str(exc)) from None
+        if result.error:
+            failed += 1
+            click.echo(f"submission {sid}: still unparsed: {result.error}")
+        else:
+            click.echo(f"submission {sid}: lead {result.lead_id}, "
+                       f"{result.deliveries} new deliveries")
+    if failed:
+        sys.exit(1)
+
+
+@cli.group()
+def db() -> None:
+    """Database schema."""
+
+
+@db.command("upgrade")
+@click.pass_context
+def db_upgrade(ctx: click.Context) -> None:
+    """Apply every pending migration."""
+    database = Database(ctx.obj.resolved_database_url, ctx.obj.sqlite_busy_timeout_ms)
+    try:
+        database.upgrade()
+        click.echo(f"database at revision {database.current_revision()}")
+    finally:
+        database.dispose()
+
+
+@db.command("current")
+@click.pass_context
+def db_current(ctx: click.Context) -> None:
+    """Show the schema revision, and whether it is the newest."""
+    database = Database(ctx.obj.resolved_database_url, ctx.obj.sqlite_busy_timeout_ms)
+    try:
+        current, head = database.current_revision(), database.head_revision()
+        click.echo(f"current {current or '(empty)'}, newest {head}")
+        if current != head:
+            sys.exit(1)
+    finally:
+        database.dispose()
+
+
+@cli.command()
+@click.pass_context
+def token(ctx: click.Context) -> None:
+    """Print the webhook token (generated on first start unless configured)."""
+    click.echo(_runtime(ctx).token)
+
+
+def _print(records: Sequence[dict[str, Any]], columns: Iterable[str], as_json: bool) -> None:
+    if as_json:
+        click.echo(json.dumps(records, default=_json_default, ensure_ascii=False, indent=2))
+        return
+    columns = list(columns)
+    table = [[_cell(r.get(c)) for c in columns] for r in records]
+    widths = [max([len(c)] + [len(row[i]) for row in table]) for i, c in enumerate(columns)]
+    click.echo("  ".join(c.ljust(w) for c, w in zip(columns, widths)))
+    for row in table:
+        click.echo("  ".join(v.ljust(w) for v, w in zip(row, widths)))
+
+
+def _cell(value: Any) -> str:
+    if value is None:
+        return "-"
+    if isinstance(value, datetime):
+        return value.strftime("%Y-%m-%d %H:%M:%S")
+    if isinstance(value, dict):
+        return json.dumps(value) if value else "-"
+    return str(value)[:60]
+
+
+def _json_default(value: Any) -> Any:
+    if isinstance(value, datetime):
+        return value.isoformat()
+    raise TypeError(f"cannot serialise {type(value).__name__}")

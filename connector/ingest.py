@@ -1,0 +1,141 @@
+"""Store-before-acknowledge: a submission, its lead and its outbox rows in one transaction."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Iterable
+from urllib.parse import parse_qsl, urlencode
+
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from connector.domain.lead import Lead, MappingError
+from connector.domain.mapping import map_submission
+from connector.domain.submission import ParseError, RawRequest, Submission
+from connector.intake import PARSERS
+from connector.rulebook import Rulebook
+from connector.store import outbox
+from connector.store.database import Database
+from connector.store.leads import new_lead_row, update_lead_row
+from connector.store.models import DeliveryRow, LeadRow, SubmissionRow
+
+ACCEPTED = "accepted"
+UNPARSED = "unparsed"
+
+# Called inside the transaction that enqueued deliveries; wakes workers on commit.
+Announce = Callable[[Session], None]
+
+
+@dataclass(frozen=True)
+class IngestResult:
+    submission_id: int
+    lead_id: int | None = None
+    error: str | None = None
+    deliveries: int = 0
+
+
+@dataclass(frozen=True)
+class Understanding:
+    submission: Submission | None
+    lead: Lead | None
+    error: str | None
+
+
+def understand(raw: RawRequest, rules: Rulebook) -> Understanding:
+    """Parse and map, without I/O. Errors are values: the raw request is kept either way."""
+    try:
+        submission = PARSERS[raw.plugin](raw)
+    except ParseError as exc:
+        return Understanding(None, None, str(exc))
+    try:
+        lead = map_submission(submission, rules.mappings[raw.plugin])
+    except MappingError as exc:
+        return Understanding(submission, None, str(exc))
+    return Understanding(submission, lead, None)
+
+
+class Ingest:
+    def __init__(self, db: Database, rules: Rulebook, configured: Iterable[str],
+                 announce: Announce) -> None:
+        self.db = db
+        self.rules = rules
+        self.configured = frozenset(configured)
+        self.announce = announce
+
+    def accept(self, raw: RawRequest, now: datetime) -> IngestResult:
+        """Store the request and, when it makes sense, its lead and deliveries: all or nothing."""
+        understood = understand(raw, self.rules)
+        with self.db.transaction() as session:
+            row = SubmissionRow(
+                plugin=raw.plugin, method=raw.method, content_type=raw.content_type,
+                body=raw.body, headers=raw.headers,
+                query_string=urlencode(raw.query), remote_addr=raw.remote_addr,
+                received_at=raw.received_at)
+            _describe(row, understood, now)
+            session.add(row)
+            session.flush()
+            return self._lead_for(session, row, understood, now)
+
+    def reprocess(self, submission_id: int, now: datetime) -> IngestResult:
+        """Run a stored submission through today's parser and mappings again.
+
+        An unparsed one gets its lead and deliveries; an accepted one gets its
+        lead updated and any newly routed deliveries, never a second copy of
+        one it already has.
+        """
+        with self.db.transaction() as session:
+            row = session.get(SubmissionRow, submission_id)
+            if row is None:
+                raise LookupError(f"no submission {submission_id}")
+            understood = understand(raw_request_of(row), self.rules)
+            if understood.lead is None and row.status == ACCEPTED:
+                # The new mapping is worse than the old one: keep what we have.
+                return IngestResult(row.id, error=understood.error)
+            _describe(row, understood, now)
+            return self._lead_for(session, row, understood, now)
+
+    def _lead_for(self, session: Session, row: SubmissionRow, understood: Understanding,
+                  now: datetime) -> IngestResult:
+        if understood.lead is None:
+            return IngestResult(row.id, error=understood.error)
+        lead_row = session.scalars(
+            select(LeadRow).where(LeadRow.submission_id == row.id)).first()
+        if lead_row is None:
+            lead_row = new_lead_row(understood.lead, row.id, now)
+            session.add(lead_row)
+            session.flush()
+        else:
+            update_lead_row(lead_row, understood.lead, now)
+        have = {(d.destination, d.action) for d in session.scalars(
+            select(DeliveryRow).where(DeliveryRow.lead_id == lead_row.id))}
+        targets = [t for t in self.rules.routing.route(understood.lead)
+                   if (t.destination, t.action) not in have]
+        rows = outbox.enqueue(session, lead_row, targets, self.configured, now)
+        if any(r.status == outbox.PENDING for r in rows):
+            self.announce(session)
+        return IngestResult(row.id, lead_row.id, deliveries=len(rows))
+
+    def unparsed_ids(self) -> list[int]:
+        with self.db.transaction() as session:
+            return list(session.scalars(select(SubmissionRow.id)
+                                        .where(SubmissionRow.status == UNPARSED)
+                                        .order_by(SubmissionRow.id)))
+
+
+def _describe(row: SubmissionRow, understood: Understanding, now: datetime) -> None:
+    row.status = ACCEPTED if understood.lead else UNPARSED
+    row.error = understood.error
+    row.processed_at = now
+    if understood.submission:
+        row.form_id = understood.submission.form_id
+        row.form_name = understood.submission.form_name
+        row.entry_id = understood.submission.entry_id
+
+
+def raw_request_of(row: SubmissionRow) -> RawRequest:
+    return RawRequest(plugin=row.plugin, method=row.method, content_type=row.content_type or "",
+                      body=row.body, query=dict(parse_qsl(row.query_string)),
+                      headers=dict(row.headers), remote_addr=row.remote_addr,
+                      received_at=row.received_at)
+
+

@@ -1,0 +1,59 @@
+"""Request bodies to Python data, by content type, the way WordPress sends them."""
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from connector.domain.submission import ParseError, RawRequest
+from connector.intake.phpquery import parse_php_query
+
+
+def decode_object(raw: RawRequest) -> dict[str, Any]:
+    """The body (or, for a GET, the query string) as one JSON-like object."""
+    media_type = raw.content_type.split(";", 1)[0].strip().lower()
+    if raw.method == "GET" or (not raw.body and media_type != "application/json"):
+        return dict(raw.query)
+    text = _text(raw.body, raw.content_type)
+    if media_type in ("application/json", "text/json") or media_type.endswith("+json"):
+        return _json_object(text)
+    if media_type in ("application/x-www-form-urlencoded", "multipart/form-data", ""):
+        if media_type == "multipart/form-data":
+            raise ParseError("multipart/form-data bodies are not supported; "
+                             "send JSON or application/x-www-form-urlencoded")
+        return parse_php_query(text)
+    if media_type == "text/plain":
+        # CF7 to Webhook falls back to text/plain when its custom body is not
+        # valid JSON (a raw newline pasted into a string, usually).
+        return _json_object(text)
+    raise ParseError(f"unsupported Content-Type '{media_type}'; "
+                     "send JSON or application/x-www-form-urlencoded")
+
+
+def _text(body: bytes, content_type: str) -> str:
+    charset = "utf-8"
+    for param in content_type.split(";")[1:]:
+        name, _, value = param.partition("=")
+        if name.strip().lower() == "charset" and value.strip():
+            charset = value.strip().strip('"')
+    try:
+        return body.decode(charset)
+    except LookupError:
+        raise ParseError(f"unknown charset '{charset}'") from None
+    except UnicodeDecodeError as exc:
+        raise ParseError(f"body is not valid {charset} (byte {exc.start})") from None
+
+
+def _json_object(text: str) -> dict[str, Any]:
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError:
+        try:
+            # strict=False admits raw control characters inside strings: the
+            # one way WordPress plugins commonly break JSON.
+            data = json.loads(text, strict=False)
+        except json.JSONDecodeError as exc:
+            raise ParseError(f"body is not valid JSON: {exc.msg} at line {exc.lineno} "
+                             f"column {exc.colno}") from None
+    if not isinstance(data, dict):
+        raise ParseError(f"body must be a JSON object, not {type(data).__name__}")
+    return data

@@ -1,0 +1,42 @@
+"""The YAML in mappings/, loaded and checked once at start-up."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+from connector.domain.mapping import FieldMapping
+from connector.domain.routing import Routing
+from connector.intake import PARSERS
+from connector.settings import ConfigError
+
+
+@dataclass(frozen=True)
+class Rulebook:
+    mappings: dict[str, FieldMapping]   # plugin -> field mapping
+    routing: Routing
+
+    @classmethod
+    def load(cls, directory: Path) -> "Rulebook":
+        mappings = {}
+        for plugin in PARSERS:
+            path = directory / f"{plugin}.yaml"
+            mappings[plugin] = _parse(path, FieldMapping.from_dict)
+        return cls(mappings, _parse(directory / "routing.yaml", Routing.from_dict))
+
+
+def _parse(path: Path, build) -> Any:
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ConfigError(f"mapping file {path} is missing") from None
+    except yaml.YAMLError as exc:
+        raise ConfigError(f"{path} is not valid YAML: {exc}") from None
+    if not isinstance(data, dict):
+        raise ConfigError(f"{path} must hold a YAML mapping")
+    try:
+        return build(data, str(path))
+    except ValueError as exc:
+        raise ConfigError(str(exc)) from None

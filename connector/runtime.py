@@ -1,0 +1,66 @@
+"""Everything a running connector holds: settings, database, rules, destinations, worker."""
+from __future__ import annotations
+
+import logging
+import threading
+from dataclasses import dataclass, field
+
+from connector.adapters.base import Destination
+from connector.adapters.registry import configured_destinations
+from connector.ingest import Ingest
+from connector.rulebook import Rulebook
+from connector.settings import Settings
+from connector.store.database import Database
+from connector.wakeup import LocalWakeup, PostgresWakeup
+from connector.webhook_token import resolve_token
+from connector.worker import Worker
+
+log = logging.getLogger(__name__)
+
+
+@dataclass
+class Runtime:
+    settings: Settings
+    db: Database
+    rules: Rulebook
+    destinations: dict[str, Destination]
+    token: str = field(repr=False)
+    wakeup: LocalWakeup | PostgresWakeup
+    ingest: Ingest
+    worker: Worker | None = None
+    _thread: threading.Thread | None = None
+
+    @classmethod
+    def start(cls, settings: Settings, migrate: bool = True) -> "Runtime":
+        """Check the rules, open (and migrate) the database; no worker yet."""
+        rules = Rulebook.load(settings.mappings_dir)
+        db = Database(settings.resolved_database_url, settings.sqlite_busy_timeout_ms)
+        if migrate:
+            db.upgrade()
+        destinations = configured_destinations(settings)
+        wakeup = (PostgresWakeup(settings.resolved_database_url) if db.is_postgres
+                  else LocalWakeup())
+        token = resolve_token(settings.webhook_token, settings.data_dir)
+        ingest = Ingest(db, rules, destinations, wakeup.announce)
+        return cls(settings, db, rules, destinations, token, wakeup, ingest)
+
+    def make_worker(self) -> Worker:
+        return Worker(self.db, self.destinations, self.wakeup,
+                      lease_seconds=self.settings.lease_seconds,
+                      poll_seconds=self.settings.poll_seconds,
+                      batch_size=self.settings.worker_batch_size)
+
+    def start_worker_thread(self) -> Worker:
+        self.worker = self.make_worker()
+        self._thread = threading.Thread(target=self.worker.run, name="outbox-worker",
+                                        daemon=True)
+        self._thread.start()
+        return self.worker
+
+    def close(self) -> None:
+        if self.worker is not None:
+            self.worker.stop()
+        if self._thread is not None:
+            self._thread.join(timeout=30)
+        self.wakeup.close()
+        self.db.dispose()

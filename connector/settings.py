@@ -1,0 +1,206 @@
+"""Every CONNECTOR_* key, typed, read once.
+
+Values come from the environment, then from an optional TOML file named by
+CONNECTOR_CONFIG_FILE (keys without the prefix, lower case), then from the
+defaults below. A bad value stops start-up with a message naming the key:
+a connector that silently runs with a wrong setting loses leads.
+"""
+from __future__ import annotations
+
+import dataclasses
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Mapping
+from urllib.parse import urlsplit
+
+PREFIX = "CONNECTOR_"
+PROJECT_ROOT = Path(__file__).resolve().parent.parent
+MIN_TOKEN_LENGTH = 16
+
+
+class ConfigError(Exception):
+    """Configuration that cannot work. The message names the key."""
+
+
+@dataclass(frozen=True)
+class Settings:
+    # Where the SQLite file, the generated webhook token and other local state live.
+    data_dir: Path = Path("data")
+    # SQLAlchemy URL; empty means the SQLite file data_dir/connector.db.
+    # postgresql+psycopg://user@host/db switches to PostgreSQL.
+    database_url: str = ""
+    # Shared secret the form plugins send as ?token= or X-Connector-Token.
+    # Empty: one is generated on first start and kept in data_dir/webhook-token.
+    webhook_token: str = field(default="", repr=False)
+    # Larger request bodies get 413 and are not stored.
+    max_body_bytes: int = 5_000_000
+    # The YAML field mappings and routing rules.
+    mappings_dir: Path = PROJECT_ROOT / "mappings"
+    # How many reverse proxies in front of us set X-Forwarded-For / -Proto.
+    trusted_proxies: int = 0
+    log_level: str = "INFO"
+    # How long a worker owns a claimed delivery; a crashed worker's rows
+    # come back after this.
+    lease_seconds: int = 120
+    # Longest sleep of an idle worker; enqueues wake it at once anyway.
+    poll_seconds: float = 5.0
+    # Deliveries claimed per round trip.
+    worker_batch_size: int = 10
+    # SQLite waits this long for the single write lock before giving up.
+    sqlite_busy_timeout_ms: int = 10_000
+    # Address `connector serve` listens on.
+    host: str = "127.0.0.1"
+    port: int = 8000
+    # Web threads of `connector serve`.
+    serve_threads: int = 8
+    # Run the outbox worker inside the web process (`connector serve` always does).
+    embedded_worker: bool = False
+    # Optional "webhook" destination: every routed lead is POSTed here as JSON.
+    forward_url: str = ""
+    # Signs forwarded bodies (X-Connector-Signature: sha256=<hmac>).
+    forward_secret: str = field(default="", repr=False)
+    forward_timeout_seconds: float = 10.0
+
+    @property
+    def resolved_database_url(self) -> str:
+        return self.database_url or f"sqlite:///{self.data_dir / 'connector.db'}"
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> "Settings":
+        """Settings from CONNECTOR_* variables, over CONNECTOR_CONFIG_FILE, over defaults."""
+        values: dict[str, Any] = {}
+        config_file = env.get(PREFIX + "CONFIG_FILE")
+        if config_file:
+            values.update(_read_config_file(Path(config_file)))
+        for f in dataclasses.fields(cls):
+            key = PREFIX + f.name.upper()
+            if key in env:
+                values[f.name] = env[key]
+        return cls.from_mapping(values)
+
+    @classmethod
+    def from_mapping(cls, values: Mapping[str, Any]) -> "Settings":
+        """Settings from plain values (strings or typed), each checked."""
+        known = {f.name: f for f in dataclasses.fields(cls)}
+        kwargs = {}
+        for name, raw in values.items():
+            if name not in known:
+                raise ConfigError(f"{PREFIX}{name.upper()} is not a known setting")
+            kwargs[name] = _PARSERS[name](PREFIX + name.upper(), raw)
+        settings = cls(**kwargs)
+        settings.validate()
+        return settings
+
+    def validate(self) -> None:
+        url = self.resolved_database_url
+        if not (url.startswith("sqlite:") or url.startswith("postgresql")):
+            raise ConfigError(
+                f"{PREFIX}DATABASE_URL must be a sqlite:/// or postgresql+psycopg:// URL")
+        if url.startswith("postgresql") and not url.startswith("postgresql+psycopg:"):
+            raise ConfigError(
+                f"{PREFIX}DATABASE_URL must use the psycopg driver: postgresql+psycopg://…")
+        if self.webhook_token and len(self.webhook_token) < MIN_TOKEN_LENGTH:
+            raise ConfigError(
+                f"{PREFIX}WEBHOOK_TOKEN must be at least {MIN_TOKEN_LENGTH} characters")
+        if self.forward_url:
+            parts = urlsplit(self.forward_url)
+            if parts.scheme not in ("http", "https") or not parts.netloc:
+                raise ConfigError(f"{PREFIX}FORWARD_URL must be an http(s) URL")
+        if self.log_level.upper() not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ConfigError(f"{PREFIX}LOG_LEVEL must be DEBUG, INFO, WARNING or ERROR")
+        if not (self.mappings_dir / "routing.yaml").is_file():
+            raise ConfigError(
+                f"{PREFIX}MAPPINGS_DIR must hold routing.yaml ({self.mappings_dir} does not)")
+
+    def replace(self, **changes: Any) -> "Settings":
+        return dataclasses.replace(self, **changes)
+
+
+def _read_config_file(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            data = tomllib.load(fh)
+    except FileNotFoundError:
+        raise ConfigError(f"{PREFIX}CONFIG_FILE names {path}, which does not exist") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(f"{PREFIX}CONFIG_FILE {path} is not valid TOML: {exc}") from None
+    return {k.lower().removeprefix(PREFIX.lower()): v for k, v in data.items()}
+
+
+def _int_at_least(minimum: int) -> Callable[[str, Any], int]:
+    def parse(key: str, raw: Any) -> int:
+        try:
+            value = int(raw)
+        except (TypeError, ValueError):
+            raise ConfigError(f"{key} must be a whole number, not {raw!r}") from None
+        if value < minimum:
+            raise ConfigError(f"{key} must be at least {minimum}")
+        return value
+    return parse
+
+
+_positive_int = _int_at_least(1)
+_non_negative_int = _int_at_least(0)
+
+
+def _positive_float(key: str, raw: Any) -> float:
+    try:
+        value = float(raw)
+    except (TypeError, ValueError):
+        raise ConfigError(f"{key} must be a number, not {raw!r}") from None
+    if value <= 0:
+        raise ConfigError(f"{key} must be greater than zero")
+    return value
+
+
+def _bool(key: str, raw: Any) -> bool:
+    if isinstance(raw, bool):
+        return raw
+    text = str(raw).strip().lower()
+    if text in ("1", "true", "yes", "on"):
+        return True
+    if text in ("0", "false", "no", "off", ""):
+        return False
+    raise ConfigError(f"{key} must be true or false, not {raw!r}")
+
+
+def _port(key: str, raw: Any) -> int:
+    value = _non_negative_int(key, raw)
+    if value > 65535:
+        raise ConfigError(f"{key} must be a port number (0-65535)")
+    return value
+
+
+def _str(key: str, raw: Any) -> str:
+    if not isinstance(raw, str):
+        raise ConfigError(f"{key} must be text")
+    return raw.strip()
+
+
+def _path(key: str, raw: Any) -> Path:
+    if isinstance(raw, Path):
+        return raw
+    return Path(_str(key, raw))
+
+
+_PARSERS: dict[str, Callable[[str, Any], Any]] = {
+    "data_dir": _path,
+    "database_url": _str,
+    "webhook_token": _str,
+    "max_body_bytes": _positive_int,
+    "mappings_dir": _path,
+    "trusted_proxies": _non_negative_int,
+    "log_level": _str,
+    "lease_seconds": _positive_int,
+    "poll_seconds": _positive_float,
+    "worker_batch_size": _positive_int,
+    "sqlite_busy_timeout_ms": _positive_int,
+    "host": _str,
+    "port": _port,
+    "serve_threads": _positive_int,
+    "embedded_worker": _bool,
+    "forward_url": _str,
+    "forward_secret": _str,
+    "forward_timeout_seconds": _positive_float,
+}

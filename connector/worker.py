@@ -1,0 +1,115 @@
+"""The outbox worker: claim due deliveries, hand them to their destination, record the outcome."""
+from __future__ import annotations
+
+import logging
+import os
+import socket
+import threading
+import uuid
+from datetime import datetime, timedelta, timezone
+from typing import Callable, Mapping, Protocol
+
+from connector.adapters.base import Destination
+from connector.adapters.errors import DeliveryError, RetryableError
+from connector.retry import quick_retry
+from connector.store import outbox
+from connector.store.database import Database, StorageUnavailable
+
+log = logging.getLogger(__name__)
+
+
+def utcnow() -> datetime:
+    return datetime.now(timezone.utc)
+
+
+class Wakeup(Protocol):
+    def wait(self, timeout: float) -> bool: ...
+    def poke(self) -> None: ...
+
+
+class Worker:
+    def __init__(self, db: Database, destinations: Mapping[str, Destination],
+                 wakeup: Wakeup, *, lease_seconds: int, poll_seconds: float,
+                 batch_size: int, clock: Callable[[], datetime] = utcnow,
+                 sleep: Callable[[float], None] | None = None) -> None:
+        self.db = db
+        self.destinations = dict(destinations)
+        self.wakeup = wakeup
+        self.lease = timedelta(seconds=lease_seconds)
+        self.poll_seconds = poll_seconds
+        self.batch_size = batch_size
+        self.clock = clock
+        self.sleep = sleep
+        self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+        self._stop = threading.Event()
+
+    def run(self, burst: bool = False) -> None:
+        """Work until stop(); with burst, until nothing is due."""
+        log.info("worker %s started for %s", self.id,
+                 ", ".join(sorted(self.destinations)) or "no configured destination")
+        self._release_waiting()
+        while not self._stop.is_set():
+            try:
+                handled = self.run_once()
+            except StorageUnavailable as exc:
+                log.warning("database unavailable (%s); retrying shortly", exc)
+                handled = 0
+            if handled:
+                continue
+            if burst:
+                return
+            # Another process may have enqueued for a destination only we know.
+            self._release_waiting()
+            self.wakeup.wait(self._idle_seconds())
+        log.info("worker %s stopped", self.id)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.wakeup.poke()
+
+    def run_once(self) -> int:
+        """Claim one batch and deliver it; how many deliveries were handled."""
+        claims = outbox.claim(self.db, self.id, sorted(self.destinations), self.clock(),
+                              self.lease, self.batch_size)
+        for claim in claims:
+            self._deliver(claim)
+        return len(claims)
+
+    def _deliver(self, claim: outbox.Claim) -> None:
+        destination = self.destinations[claim.destination]
+        retrying = quick_retry(self.sleep) if self.sleep else quick_retry()
+        try:
+            result = retrying(destination.deliver, claim.job)
+        except DeliveryError as err:
+            self._record_failure(claim, err)
+            return
+        except Exception as exc:  # noqa: BLE001 - an adapter bug must not lose the lead
+            log.exception("delivery %s: %s raised %s", claim.delivery_id,
+                          claim.destination, type(exc).__name__)
+            self._record_failure(claim, RetryableError(f"internal error {type(exc).__name__}"))
+            return
+        if outbox.complete(self.db, claim, self.id, result, self.clock()):
+            log.info("delivery %s to %s delivered", claim.delivery_id, claim.destination)
+        else:
+            log.warning("delivery %s: lease lost before completion; another worker has it",
+                        claim.delivery_id)
+
+    def _record_failure(self, claim: outbox.Claim, err: DeliveryError) -> None:
+        status = outbox.fail(self.db, claim, self.id, err, self.clock())
+        # str(err) is a status and an error code: no personal data.
+        log.warning("delivery %s to %s failed (%s): %s", claim.delivery_id,
+                    claim.destination, err, status or "lease lost")
+
+    def _release_waiting(self) -> None:
+        with self.db.transaction() as session:
+            released = outbox.sync_waiting(session, self.destinations, self.clock())
+        if released:
+            log.info("released %d deliveries that were waiting for configuration", released)
+
+    def _idle_seconds(self) -> float:
+        with self.db.transaction() as session:
+            due = outbox.next_due(session, sorted(self.destinations))
+        if due is None:
+            return self.poll_seconds
+        wait = (due - self.clock()).total_seconds()
+        return min(max(wait, 0.05), self.poll_seconds)

@@ -1,0 +1,191 @@
+"""POST /hooks/<plugin>: authenticated, size-limited, stored before it is acknowledged."""
+from __future__ import annotations
+
+import json
+
+import pytest
+from sqlalchemy import func, select, text
+
+from connector.store.models import DeliveryRow, LeadRow, SubmissionRow
+from tests.conftest import TOKEN, wp_payload
+
+
+def counts(runtime) -> tuple[int, int, int]:
+    with runtime.db.transaction() as s:
+        return tuple(s.scalar(select(func.count()).select_from(m))
+                     for m in (SubmissionRow, LeadRow, DeliveryRow))
+
+
+def post_sample(client, name: str, token: str | None = TOKEN, **kw):
+    sample = wp_payload(name)
+    body = sample.get("raw_body") or sample["body"]
+    headers = {k: v for k, v in sample["headers"].items() if k != "User-Agent"}
+    query = f"?token={token}" if token else ""
+    extra = sample["url"].partition("?")[2]
+    if extra:
+        query += ("&" if query else "?") + extra
+    return client.post(f"/hooks/cf7{query}", data=body.encode(), headers=headers, **kw)
+
+
+@pytest.mark.parametrize("name", [
+    "cf7-to-webhook__default-json",
+    "cf7-to-webhook__file-as-base64",
+    "cf7-to-webhook__special-mail-tags-renamed-key-custom-headers",
+    "cf7-to-webhook__custom-body-not-json",
+])
+def test_cf7_samples_become_leads_answered_exactly_200(client, runtime, name):
+    resp = post_sample(client, name)
+
+    assert resp.status_code == 200
+    assert resp.json["ok"] is True
+    with runtime.db.transaction() as s:
+        sub = s.get(SubmissionRow, resp.json["submission_id"])
+        lead = s.get(LeadRow, resp.json["lead_id"])
+        deliveries = s.scalars(select(DeliveryRow).where(DeliveryRow.lead_id == lead.id)).all()
+        sample = wp_payload(name)
+        assert sub.body == (sample.get("raw_body") or sample["body"]).encode()
+        assert sub.status == "accepted"
+        assert lead.email == "ziga.kovacic@example.si"
+        assert (lead.first_name, lead.last_name) == ("Žiga", "Kovačič")
+        assert lead.phone == "+386 41 123 456"
+        assert "SEO optimizacija" in lead.product_interests
+        assert lead.message.startswith("Pozdravljeni,\nzanima me")
+        assert {(d.destination, d.action, d.status) for d in deliveries} == {
+            ("salesforce", "lead", "waiting_for_config"),
+            ("mailchimp", "member", "waiting_for_config")}
+
+
+def test_header_token_is_accepted_and_credentials_are_not_stored(client, runtime):
+    sample = wp_payload("cf7-to-webhook__special-mail-tags-renamed-key-custom-headers")
+    resp = client.post("/hooks/cf7?form=Kontakt", data=sample["raw_body"].encode(),
+                       headers={**sample["headers"], "X-Connector-Token": TOKEN})
+
+    assert resp.status_code == 200
+    with runtime.db.transaction() as s:
+        sub = s.get(SubmissionRow, resp.json["submission_id"])
+        lead = s.get(LeadRow, resp.json["lead_id"])
+        stored = {k.lower() for k in sub.headers}
+        assert "authorization" not in stored and "x-connector-token" not in stored
+        assert "x-client-ip" in stored
+        assert sub.query_string == "form=Kontakt"
+        assert sub.form_name == "Kontakt"
+        assert lead.tracking["page_url"] == "https://primer.si/kontakt/"
+        assert lead.tracking["remote_ip"] == "93.103.45.67"
+        assert lead.consent["given"] is True
+
+
+@pytest.mark.parametrize("token", [None, "wrong-token-0123456789", TOKEN[:-1]])
+def test_wrong_or_missing_token_returns_401_and_stores_nothing(client, runtime, token):
+    resp = post_sample(client, "cf7-to-webhook__default-json", token=token)
+
+    assert resp.status_code == 401
+    assert "token" in resp.json["error"]
+    assert counts(runtime) == (0, 0, 0)
+
+
+def test_oversized_body_returns_413_and_stores_nothing(settings, runtime):
+    from connector import create_app
+    client = create_app(settings.replace(max_body_bytes=1000), runtime=runtime).test_client()
+    body = json.dumps({"email": "a@example.com", "message": "x" * 2000})
+
+    resp = client.post(f"/hooks/generic?token={TOKEN}", data=body,
+                       content_type="application/json")
+
+    assert resp.status_code == 413
+    assert "too large" in resp.json["error"]
+    assert counts(runtime) == (0, 0, 0)
+
+
+def test_broken_json_is_kept_raw_and_answered_422_naming_the_problem(client, runtime):
+    body = b'{"your-email": "a@example.com", "your-name": "Ana"'
+
+    resp = client.post(f"/hooks/cf7?token={TOKEN}", data=body,
+                       content_type="application/json; charset=UTF-8")
+
+    assert resp.status_code == 422
+    assert resp.json["status"] == "unparsed"
+    assert "not valid JSON" in resp.json["error"] and "column" in resp.json["error"]
+    with runtime.db.transaction() as s:
+        sub = s.get(SubmissionRow, resp.json["submission_id"])
+        assert (sub.status, sub.body) == ("unparsed", body)
+    assert counts(runtime) == (1, 0, 0)
+
+
+def test_fields_without_contact_data_are_kept_and_answered_422(client, runtime):
+    resp = client.post(f"/hooks/generic?token={TOKEN}", json={"name": "Ana", "message": "hi"})
+
+    assert resp.status_code == 422
+    assert "no email address or phone number" in resp.json["error"]
+    assert "message, name" in resp.json["error"]
+    assert counts(runtime) == (1, 0, 0)
+
+
+def test_unknown_plugin_returns_404_naming_the_known_ones(client, runtime):
+    resp = client.post(f"/hooks/typeform?token={TOKEN}", json={"email": "a@example.com"})
+
+    assert resp.status_code == 404
+    assert "cf7" in resp.json["error"] and "generic" in resp.json["error"]
+    assert counts(runtime) == (0, 0, 0)
+
+
+def test_generic_form_encoded_body_with_php_brackets(client, runtime):
+    body = ("form_name=Demo+request&email=Ana%40Firma.si&name=Ana+Novak&phone=041+555+666"
+            "&products%5B0%5D=CRM&products%5B1%5D=ERP&consent=1&utm_source=newsletter")
+
+    resp = client.post(f"/hooks/generic?token={TOKEN}", data=body,
+                       content_type="application/x-www-form-urlencoded")
+
+    assert resp.status_code == 200
+    with runtime.db.transaction() as s:
+        lead = s.get(LeadRow, resp.json["lead_id"])
+        assert lead.email == "ana@firma.si"
+        assert lead.form_name == "Demo request"
+        assert lead.product_interests == ["CRM", "ERP"]
+        assert lead.tracking == {"utm_source": "newsletter"}
+
+
+def test_a_failure_inside_the_transaction_leaves_nothing_half_written(client, runtime):
+    # A database-side failure on the last write of the transaction (the outbox rows).
+    with runtime.db.engine.begin() as conn:
+        if runtime.db.is_postgres:
+            conn.execute(text("CREATE FUNCTION refuse() RETURNS trigger AS "
+                              "$$ BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql"))
+            conn.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON deliveries "
+                              "FOR EACH ROW EXECUTE FUNCTION refuse()"))
+        else:
+            conn.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON deliveries "
+                              "BEGIN SELECT RAISE(ABORT, 'refused'); END"))
+    try:
+        resp = post_sample(client, "cf7-to-webhook__default-json")
+        assert resp.status_code == 500
+        assert counts(runtime) == (0, 0, 0)
+    finally:
+        with runtime.db.engine.begin() as conn:
+            conn.execute(text("DROP TRIGGER refuse" + (" ON deliveries" if runtime.db.is_postgres else "")))
+            if runtime.db.is_postgres:
+                conn.execute(text("DROP FUNCTION refuse()"))
+
+
+def test_locked_sqlite_answers_503_and_stores_nothing(tmp_path):
+    import sqlite3
+    from connector import create_app
+    from connector.runtime import Runtime
+    from connector.settings import PROJECT_ROOT, Settings
+
+    settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'c.db'}",
+                        webhook_token=TOKEN, mappings_dir=PROJECT_ROOT / "mappings",
+                        sqlite_busy_timeout_ms=200)
+    runtime = Runtime.start(settings)
+    client = create_app(settings, runtime=runtime).test_client()
+    other = sqlite3.connect(tmp_path / "c.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")  # another writer holds the lock past our timeout
+    try:
+        resp = post_sample(client, "cf7-to-webhook__default-json")
+        assert resp.status_code == 503
+        assert resp.headers["Retry-After"] == "5"
+        assert "nothing was stored" in resp.json["error"]
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert counts(runtime) == (0, 0, 0)
+    runtime.close()

@@ -1,0 +1,60 @@
+from pathlib import Path
+
+import pytest
+
+from connector.settings import ConfigError, Settings
+from connector.webhook_token import resolve_token, token_matches
+
+
+def test_defaults_are_the_embedded_sqlite_file():
+    s = Settings.from_env({})
+    assert s.resolved_database_url == "sqlite:///data/connector.db"
+
+
+def test_environment_overrides_the_config_file(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text('max_body_bytes = 2000\nport = 9000\nlease_seconds = 30\n')
+    s = Settings.from_env({"CONNECTOR_CONFIG_FILE": str(config), "CONNECTOR_PORT": "9100"})
+    assert (s.max_body_bytes, s.port, s.lease_seconds) == (2000, 9100, 30)
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"CONNECTOR_MAX_BODY_BYTES": "lots"}, "CONNECTOR_MAX_BODY_BYTES must be a whole number"),
+    ({"CONNECTOR_LEASE_SECONDS": "0"}, "CONNECTOR_LEASE_SECONDS must be at least 1"),
+    ({"CONNECTOR_PORT": "70000"}, "CONNECTOR_PORT must be a port number"),
+    ({"CONNECTOR_EMBEDDED_WORKER": "maybe"}, "CONNECTOR_EMBEDDED_WORKER must be true or false"),
+    ({"CONNECTOR_DATABASE_URL": "mysql://x"}, "CONNECTOR_DATABASE_URL must be a sqlite"),
+    ({"CONNECTOR_DATABASE_URL": "postgresql://x/db"}, "must use the psycopg driver"),
+    ({"CONNECTOR_WEBHOOK_TOKEN": "short"}, "CONNECTOR_WEBHOOK_TOKEN must be at least 16"),
+    ({"CONNECTOR_FORWARD_URL": "ftp://x"}, "CONNECTOR_FORWARD_URL must be an http"),
+    ({"CONNECTOR_MAPPINGS_DIR": "/nonexistent"}, "CONNECTOR_MAPPINGS_DIR must hold routing.yaml"),
+    ({"CONNECTOR_CONFIG_FILE": "/nonexistent.toml"}, "does not exist"),
+])
+def test_bad_values_stop_start_up_naming_the_key(env, message):
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env)
+
+
+def test_unknown_keys_in_the_config_file_are_refused(tmp_path):
+    config = tmp_path / "c.toml"
+    config.write_text('max_body_byte = 2000\n')
+    with pytest.raises(ConfigError, match="CONNECTOR_MAX_BODY_BYTE is not a known setting"):
+        Settings.from_env({"CONNECTOR_CONFIG_FILE": str(config)})
+
+
+def test_secrets_stay_out_of_repr():
+    s = Settings(webhook_token="supersecret-token-123", forward_secret="hush-hush")
+    assert "supersecret" not in repr(s) and "hush" not in repr(s)
+
+
+def test_a_generated_token_is_kept_private_and_reused(tmp_path: Path):
+    first = resolve_token("", tmp_path)
+    assert len(first) >= 32
+    assert (tmp_path / "webhook-token").stat().st_mode & 0o777 == 0o600
+    assert resolve_token("", tmp_path) == first
+    assert resolve_token("configured-token-123456", tmp_path) == "configured-token-123456"
+
+
+def test_token_comparison():
+    assert token_matches("abc", "abc")
+    assert not token_matches("abc", "abd") and not token_matches("abc", None)
