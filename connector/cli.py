@@ -28,14 +28,20 @@ DELIVERY_COLUMNS = ("id", "lead_id", "destination", "action", "status", "attempt
 
 
 def main() -> None:
-    try:
-        cli(standalone_mode=True)
-    except ConfigError as exc:
-        click.echo(f"configuration error: {exc}", err=True)
-        sys.exit(2)
+    cli()
 
 
-@click.group()
+class _Group(click.Group):
+    """Bad configuration ends any command with its message, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ConfigError as exc:
+            raise click.ClickException(f"configuration error: {exc}") from None
+
+
+@click.group(cls=_Group)
 @click.pass_context
 def cli(ctx: click.Context) -> None:
     """wp-lead-connector: WordPress form submissions to Salesforce and Mailchimp."""

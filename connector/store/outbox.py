@@ -71,7 +71,7 @@ def claim(db: Database, worker_id: str, destinations: Sequence[str], now: dateti
             # SQLite needs no row locks: BEGIN IMMEDIATE already made us its one writer.
             query = query.with_for_update(skip_locked=True)
         rows = session.scalars(query).all()
-        leads = {l.id: l for l in session.scalars(
+        leads = {lead.id: lead for lead in session.scalars(
             select(LeadRow).where(LeadRow.id.in_({r.lead_id for r in rows})))}
         claims = []
         for row in rows:
