@@ -54,6 +54,11 @@ class Worker:
             except StorageUnavailable as exc:
                 log.warning("database unavailable (%s); retrying shortly", exc)
                 handled = 0
+            except Exception:  # noqa: BLE001 - the loop must outlive one bad round
+                # Rows it had claimed come back when their lease runs out.
+                log.exception("worker round failed; retrying after a pause")
+                self._stop.wait(self.poll_seconds)
+                continue
             if handled:
                 continue
             if burst:

@@ -76,11 +76,15 @@ def _alembic_config() -> Config:
 
 def _make_engine(url: str, busy_timeout_ms: int) -> Engine:
     parsed = make_url(url)
+    # hide_parameters: SQL errors would otherwise quote the submitted values
+    # (names, emails) into exception messages and from there into logs.
     if parsed.get_backend_name() != "sqlite":
-        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10)
+        return create_engine(url, pool_pre_ping=True, pool_size=10, max_overflow=10,
+                             hide_parameters=True)
     if parsed.database and parsed.database != ":memory:":
         Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-    engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000})
+    engine = create_engine(url, connect_args={"timeout": busy_timeout_ms / 1000},
+                           hide_parameters=True)
 
     @event.listens_for(engine, "connect")
     def _on_connect(dbapi_conn, _record) -> None:

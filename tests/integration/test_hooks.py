@@ -144,26 +144,33 @@ def test_generic_form_encoded_body_with_php_brackets(client, runtime):
         assert lead.tracking == {"utm_source": "newsletter"}
 
 
-def test_a_failure_inside_the_transaction_leaves_nothing_half_written(client, runtime):
-    # A database-side failure on the last write of the transaction (the outbox rows).
+@pytest.mark.parametrize("table", ["leads", "deliveries"])
+def test_a_failure_inside_the_transaction_leaves_nothing_half_written(
+        client, runtime, caplog, table):
+    # A database-side failure after the submission row was written.
     with runtime.db.engine.begin() as conn:
         if runtime.db.is_postgres:
             conn.execute(text("CREATE FUNCTION refuse() RETURNS trigger AS "
                               "$$ BEGIN RAISE EXCEPTION 'refused'; END $$ LANGUAGE plpgsql"))
-            conn.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON deliveries "
+            conn.execute(text(f"CREATE TRIGGER refuse BEFORE INSERT ON {table} "
                               "FOR EACH ROW EXECUTE FUNCTION refuse()"))
         else:
-            conn.execute(text("CREATE TRIGGER refuse BEFORE INSERT ON deliveries "
+            conn.execute(text(f"CREATE TRIGGER refuse BEFORE INSERT ON {table} "
                               "BEGIN SELECT RAISE(ABORT, 'refused'); END"))
     try:
         resp = post_sample(client, "cf7-to-webhook__default-json")
         assert resp.status_code == 500
+        assert resp.json == {"error": "internal error"}
         assert counts(runtime) == (0, 0, 0)
+        assert "unhandled" in caplog.text
+        assert "kovacic" not in caplog.text.lower()  # SQL errors must not quote the values
     finally:
         with runtime.db.engine.begin() as conn:
-            conn.execute(text("DROP TRIGGER refuse" + (" ON deliveries" if runtime.db.is_postgres else "")))
             if runtime.db.is_postgres:
+                conn.execute(text(f"DROP TRIGGER refuse ON {table}"))
                 conn.execute(text("DROP FUNCTION refuse()"))
+            else:
+                conn.execute(text("DROP TRIGGER refuse"))
 
 
 def test_locked_sqlite_answers_503_and_stores_nothing(tmp_path):
