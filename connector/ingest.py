@@ -4,7 +4,6 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Callable, Iterable
-from urllib.parse import parse_qsl, urlencode
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -12,7 +11,7 @@ from sqlalchemy.orm import Session
 from connector.domain.lead import Lead, MappingError
 from connector.domain.mapping import map_submission
 from connector.domain.submission import ParseError, RawRequest, Submission
-from connector.intake import PARSERS
+from connector import intake
 from connector.rulebook import Rulebook
 from connector.store import outbox
 from connector.store.database import Database
@@ -21,6 +20,7 @@ from connector.store.models import DeliveryRow, LeadRow, SubmissionRow
 
 ACCEPTED = "accepted"
 UNPARSED = "unparsed"
+TEST = "test"        # a plugin's connection test: answered 200, never a lead
 
 # Called inside the transaction that enqueued deliveries; wakes workers on commit.
 Announce = Callable[[Session], None]
@@ -32,6 +32,7 @@ class IngestResult:
     lead_id: int | None = None
     error: str | None = None
     deliveries: int = 0
+    test: bool = False
 
 
 @dataclass(frozen=True)
@@ -44,11 +45,11 @@ class Understanding:
 def understand(raw: RawRequest, rules: Rulebook) -> Understanding:
     """Parse and map, without I/O. Errors are values: the raw request is kept either way."""
     try:
-        submission = PARSERS[raw.plugin](raw)
+        submission = intake.parse(raw)
     except ParseError as exc:
         return Understanding(None, None, str(exc))
     try:
-        lead = map_submission(submission, rules.mappings[raw.plugin])
+        lead = map_submission(submission, rules.mappings[submission.plugin], rules.lexicon)
     except MappingError as exc:
         return Understanding(submission, None, str(exc))
     return Understanding(submission, lead, None)
@@ -64,16 +65,21 @@ class Ingest:
 
     def accept(self, raw: RawRequest, now: datetime) -> IngestResult:
         """Store the request and, when it makes sense, its lead and deliveries: all or nothing."""
-        understood = understand(raw, self.rules)
+        test = is_connection_test(raw)
+        understood = Understanding(None, None, None) if test else understand(raw, self.rules)
         with self.db.transaction() as session:
             row = SubmissionRow(
                 plugin=raw.plugin, method=raw.method, content_type=raw.content_type,
                 body=raw.body, headers=raw.headers,
-                query_string=urlencode(raw.query), remote_addr=raw.remote_addr,
+                query_string=raw.query_string, remote_addr=raw.remote_addr,
                 received_at=raw.received_at)
             _describe(row, understood, now)
+            if test:
+                row.status = TEST
             session.add(row)
             session.flush()
+            if test:
+                return IngestResult(row.id, test=True)
             return self._lead_for(session, row, understood, now)
 
     def reprocess(self, submission_id: int, now: datetime) -> IngestResult:
@@ -88,6 +94,8 @@ class Ingest:
             if row is None:
                 raise LookupError(f"no submission {submission_id}")
             understood = understand(raw_request_of(row), self.rules)
+            if row.status == TEST:
+                return IngestResult(row.id, test=True)
             if understood.lead is None and row.status == ACCEPTED:
                 # The new mapping is worse than the old one: keep what we have.
                 return IngestResult(row.id, error=understood.error)
@@ -122,6 +130,11 @@ class Ingest:
                                         .order_by(SubmissionRow.id)))
 
 
+def is_connection_test(raw: RawRequest) -> bool:
+    """Forminator and Formidable send X-Hook-Test: true when the admin saves the hook."""
+    return (raw.header("X-Hook-Test") or "").strip().lower() == "true"
+
+
 def _describe(row: SubmissionRow, understood: Understanding, now: datetime) -> None:
     row.status = ACCEPTED if understood.lead else UNPARSED
     row.error = understood.error
@@ -134,7 +147,7 @@ def _describe(row: SubmissionRow, understood: Understanding, now: datetime) -> N
 
 def raw_request_of(row: SubmissionRow) -> RawRequest:
     return RawRequest(plugin=row.plugin, method=row.method, content_type=row.content_type or "",
-                      body=row.body, query=dict(parse_qsl(row.query_string)),
+                      body=row.body, query_string=row.query_string,
                       headers=dict(row.headers), remote_addr=row.remote_addr,
                       received_at=row.received_at)
 

@@ -7,7 +7,8 @@ from typing import Any
 
 import yaml
 
-from connector.domain.mapping import FieldMapping
+from connector.domain.mapping import ALL_TARGETS, FieldMapping
+from connector.domain.recognize import Lexicon
 from connector.domain.routing import Routing
 from connector.intake import PARSERS
 from connector.settings import ConfigError
@@ -17,6 +18,7 @@ from connector.settings import ConfigError
 class Rulebook:
     mappings: dict[str, FieldMapping]   # plugin -> field mapping
     routing: Routing
+    lexicon: Lexicon                     # labels recognised in every language
 
     @classmethod
     def load(cls, directory: Path) -> "Rulebook":
@@ -24,7 +26,9 @@ class Rulebook:
         for plugin in PARSERS:
             path = directory / f"{plugin}.yaml"
             mappings[plugin] = _parse(path, FieldMapping.from_dict)
-        return cls(mappings, _parse(directory / "routing.yaml", Routing.from_dict))
+        lexicon = _parse(directory / "labels.yaml",
+                         lambda data, src: Lexicon.from_dict(data, src, ALL_TARGETS))
+        return cls(mappings, _parse(directory / "routing.yaml", Routing.from_dict), lexicon)
 
 
 def _parse(path: Path, build) -> Any:

@@ -3,7 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import cached_property
 from typing import Any
+from urllib.parse import parse_qsl
 
 
 @dataclass(frozen=True)
@@ -14,10 +16,15 @@ class RawRequest:
     method: str
     content_type: str
     body: bytes
-    query: dict[str, str]
+    # As received, less our token: GET bodies keep their PHP bracket keys.
+    query_string: str
     headers: dict[str, str]
     remote_addr: str | None
     received_at: datetime
+
+    @cached_property
+    def query(self) -> dict[str, str]:
+        return dict(parse_qsl(self.query_string, keep_blank_values=True))
 
     def header(self, name: str) -> str | None:
         wanted = name.lower()
@@ -37,6 +44,8 @@ class Submission:
     entry_id: str | None = None
     # Field name -> the label the visitor saw, where the plugin sends labels.
     labels: dict[str, str] = field(default_factory=dict)
+    # Field name -> the plugin's field type (email, tel, textarea, checkbox, ...), where known.
+    types: dict[str, str] = field(default_factory=dict)
     # page_url, referrer, user_agent, remote_ip, submitted_at when known.
     meta: dict[str, str] = field(default_factory=dict)
 

@@ -12,7 +12,7 @@ def decode_object(raw: RawRequest) -> dict[str, Any]:
     """The body (or, for a GET, the query string) as one JSON-like object."""
     media_type = raw.content_type.split(";", 1)[0].strip().lower()
     if raw.method == "GET" or (not raw.body and media_type != "application/json"):
-        return dict(raw.query)
+        return parse_php_query(raw.query_string)
     text = _text(raw.body, raw.content_type)
     if media_type in ("application/json", "text/json") or media_type.endswith("+json"):
         return _json_object(text)
@@ -27,6 +27,15 @@ def decode_object(raw: RawRequest) -> dict[str, Any]:
         return _json_object(text)
     raise ParseError(f"unsupported Content-Type '{media_type}'; "
                      "send JSON or application/x-www-form-urlencoded")
+
+
+def decode_json_value(raw: RawRequest) -> Any:
+    """The body as any JSON value when it is sent as JSON; None when it is not JSON-typed."""
+    media_type = raw.content_type.split(";", 1)[0].strip().lower()
+    if raw.method == "GET" or not (media_type in ("application/json", "text/json")
+                                   or media_type.endswith("+json")):
+        return None
+    return _json_value(_text(raw.body, raw.content_type))
 
 
 def _text(body: bytes, content_type: str) -> str:
@@ -44,6 +53,18 @@ def _text(body: bytes, content_type: str) -> str:
 
 
 def _json_object(text: str) -> dict[str, Any]:
+    data = _json_value(text)
+    if not isinstance(data, dict):
+        raise ParseError(f"body must be a JSON object, not {_json_type(data)}")
+    return data
+
+
+def _json_type(value: Any) -> str:
+    return {list: "a list", str: "a string", bool: "true/false", type(None): "null"}.get(
+        type(value), "a number")
+
+
+def _json_value(text: str) -> Any:
     try:
         data = json.loads(text)
     except json.JSONDecodeError:
@@ -54,6 +75,4 @@ def _json_object(text: str) -> dict[str, Any]:
         except json.JSONDecodeError as exc:
             raise ParseError(f"body is not valid JSON: {exc.msg} at line {exc.lineno} "
                              f"column {exc.colno}") from None
-    if not isinstance(data, dict):
-        raise ParseError(f"body must be a JSON object, not {type(data).__name__}")
     return data

@@ -9,33 +9,27 @@ from __future__ import annotations
 
 from connector.domain.submission import ParseError, RawRequest, Submission
 from connector.intake.body import decode_object
+from connector.intake.common import compact, first_text, pop_all
 
-_FORM_ID_KEYS = ("_form_id", "form_id")
-_FORM_NAME_KEYS = ("_form_title", "form_title", "_post_title")
-_ENTRY_KEYS = ("_serial_number", "serial_number")
+# Special mail tags that describe the submission rather than the visitor's answers.
+_META_TAGS = frozenset({"_form_id", "_form_title", "_serial_number", "_date", "_time",
+                        "_post_id", "_post_name", "_post_title", "_post_url", "_site_title",
+                        "_site_url", "_remote_ip", "_user_agent", "_url"})
 
 
 def parse(raw: RawRequest) -> Submission:
     fields = decode_object(raw)
     if not fields:
         raise ParseError("the body holds no form fields")
-    meta = {}
-    if ip := raw.header("X-Client-IP"):
-        meta["remote_ip"] = ip
+    tags = pop_all(fields, _META_TAGS)
     return Submission(
         plugin="cf7",
         fields=fields,
         received_at=raw.received_at,
-        form_id=raw.query.get("form_id") or _first(fields, _FORM_ID_KEYS),
-        form_name=raw.query.get("form") or _first(fields, _FORM_NAME_KEYS),
-        entry_id=_first(fields, _ENTRY_KEYS),
-        meta=meta,
+        form_id=raw.query.get("form_id") or first_text(tags, "_form_id"),
+        form_name=raw.query.get("form") or first_text(tags, "_form_title", "_post_title"),
+        entry_id=first_text(tags, "_serial_number"),
+        meta=compact({"page_url": tags.get("_url") or tags.get("_post_url"),
+                      "remote_ip": tags.get("_remote_ip") or raw.header("X-Client-IP"),
+                      "user_agent": tags.get("_user_agent")}),
     )
-
-
-def _first(fields: dict, keys: tuple[str, ...]) -> str | None:
-    for key in keys:
-        value = fields.get(key)
-        if isinstance(value, (str, int)) and str(value).strip():
-            return str(value).strip()
-    return None

@@ -7,23 +7,19 @@ from __future__ import annotations
 
 from connector.domain.submission import ParseError, RawRequest, Submission
 from connector.intake.body import decode_object
+from connector.intake.common import first_text, pop_all
 
 
 def parse(raw: RawRequest) -> Submission:
     fields = decode_object(raw)
     if not fields:
         raise ParseError("the body holds no form fields")
+    ids = pop_all(fields, frozenset({"form_id", "form_name", "entry_id"}))
     return Submission(
         plugin="generic",
         fields=fields,
         received_at=raw.received_at,
-        form_id=_text(fields.get("form_id")),
-        form_name=_text(fields.get("form_name")),
-        entry_id=_text(fields.get("entry_id")),
+        form_id=first_text(ids, "form_id"),
+        form_name=first_text(ids, "form_name"),
+        entry_id=first_text(ids, "entry_id"),
     )
-
-
-def _text(value: object) -> str | None:
-    if isinstance(value, (str, int)) and str(value).strip():
-        return str(value).strip()
-    return None

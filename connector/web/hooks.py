@@ -9,10 +9,12 @@ from __future__ import annotations
 import logging
 from datetime import datetime, timezone
 
+from urllib.parse import unquote_plus
+
 from flask import Blueprint, jsonify, request
 
 from connector.domain.submission import RawRequest
-from connector.intake import PARSERS
+from connector.intake import ROUTES, route_name
 from connector.store.database import StorageUnavailable
 from connector.web import runtime
 from connector.webhook_token import token_matches
@@ -26,21 +28,22 @@ TOKEN_HEADER = "X-Connector-Token"
 _SECRET_HEADER_WORDS = ("auth", "token", "secret", "password", "cookie", "api-key", "apikey")
 
 
-@bp.post("/hooks/<plugin>")
+@bp.route("/hooks/<plugin>", methods=["POST", "GET", "PUT", "PATCH"])
 def receive(plugin: str):
     rt = runtime()
     given = request.args.get(TOKEN_PARAM) or request.headers.get(TOKEN_HEADER)
     if not token_matches(rt.token, given):
         return _error(401, f"missing or wrong token: pass ?{TOKEN_PARAM}= "
                            f"or the {TOKEN_HEADER} header")
-    if plugin not in PARSERS:
-        return _error(404, f"unknown plugin '{plugin}'; known: {', '.join(PARSERS)}")
+    route = route_name(plugin)
+    if route is None:
+        return _error(404, f"unknown plugin '{plugin}'; known: {', '.join(ROUTES)}")
     raw = RawRequest(
-        plugin=plugin,
+        plugin=route,
         method=request.method,
         content_type=request.headers.get("Content-Type", ""),
         body=request.get_data(cache=False),  # 413 past MAX_CONTENT_LENGTH, before storing
-        query={k: v for k, v in request.args.items() if k != TOKEN_PARAM},
+        query_string=without_param(_raw_query(), TOKEN_PARAM),
         headers={k: v for k, v in request.headers.items() if not _is_secret(k)},
         remote_addr=request.remote_addr,
         received_at=datetime.now(timezone.utc),
@@ -52,6 +55,9 @@ def receive(plugin: str):
         response = _error(503, "storage unavailable, nothing was stored; try again")
         response.headers["Retry-After"] = "5"
         return response
+    if result.test:
+        # Forminator and Formidable refuse to save a connection that fails its test.
+        return jsonify(ok=True, test=True, submission_id=result.submission_id)
     if result.error:
         log.info("submission %s kept unparsed (%s)", result.submission_id, plugin)
         response = jsonify(error=result.error, submission_id=result.submission_id,
@@ -62,6 +68,21 @@ def receive(plugin: str):
              result.lead_id, result.deliveries)
     # Exactly 200: Elementor shows the visitor an error on anything else, 201 and 202 included.
     return jsonify(ok=True, submission_id=result.submission_id, lead_id=result.lead_id)
+
+
+def _raw_query() -> str:
+    raw = request.query_string
+    try:
+        return raw.decode("utf-8")
+    except UnicodeDecodeError:
+        # Fluent Forms appends values without url-encoding them; keep every byte.
+        return raw.decode("latin-1")
+
+
+def without_param(query: str, name: str) -> str:
+    """The query string as sent, less one parameter (our token must not be stored)."""
+    return "&".join(p for p in query.split("&")
+                    if p and unquote_plus(p.partition("=")[0]) != name)
 
 
 def _is_secret(header: str) -> bool:

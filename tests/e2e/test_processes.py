@@ -81,7 +81,7 @@ def _store_leads(env: dict[str, str], n: int) -> Database:
         body = json.loads(SAMPLE["raw_body"]) | {"your-email": f"lead{i}@example.si"}
         now = datetime.now(timezone.utc)
         rt.ingest.accept(RawRequest("cf7", "POST", "application/json",
-                                    json.dumps(body).encode(), {}, {}, None, now), now)
+                                    json.dumps(body).encode(), "", {}, None, now), now)
     rt.close()
     return Database(settings.resolved_database_url)
 

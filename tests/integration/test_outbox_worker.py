@@ -40,9 +40,10 @@ def clock():
 @pytest.fixture
 def webhook_runtime(runtime, receiver):
     """The runtime with the webhook destination configured and routed to."""
+    import dataclasses
     from connector.domain.routing import Routing
-    from connector.rulebook import Rulebook
-    runtime.rules = Rulebook(runtime.rules.mappings, Routing.from_dict(ROUTE_ALL, "test"))
+    runtime.rules = dataclasses.replace(runtime.rules,
+                                        routing=Routing.from_dict(ROUTE_ALL, "test"))
     runtime.destinations = {"webhook": WebhookDestination(requests.Session(), receiver.url)}
     runtime.ingest = Ingest(runtime.db, runtime.rules, runtime.destinations,
                             runtime.wakeup.announce)
@@ -60,7 +61,7 @@ def submit(rt, clock, n: int = 1) -> list[int]:
     ids = []
     for i in range(n):
         raw = RawRequest("cf7", "POST", "application/json", sample["raw_body"].encode(),
-                         {"form": f"f{i}"}, {}, "127.0.0.1", clock())
+                         f"form=f{i}", {}, "127.0.0.1", clock())
         ids.append(rt.ingest.accept(raw, clock()).lead_id)
     return ids
 

@@ -6,8 +6,8 @@ from connector.domain.submission import ParseError, RawRequest
 from connector.intake.body import decode_object
 
 
-def raw(body: bytes, content_type: str, method: str = "POST", query=None) -> RawRequest:
-    return RawRequest("generic", method, content_type, body, query or {}, {}, None,
+def raw(body: bytes, content_type: str, method: str = "POST", query="") -> RawRequest:
+    return RawRequest("generic", method, content_type, body, query, {}, None,
                       datetime(2026, 1, 1, tzinfo=timezone.utc))
 
 
@@ -27,12 +27,13 @@ def test_text_plain_json_with_raw_newlines_is_read_leniently():
 
 
 def test_get_reads_the_query_string():
-    assert decode_object(raw(b"", "", "GET", {"email": "a@b.si"})) == {"email": "a@b.si"}
+    assert decode_object(raw(b"", "", "GET", "email=a@b.si&tags[0]=web&tags[1]=hr")) == {
+        "email": "a@b.si", "tags": ["web", "hr"]}
 
 
 @pytest.mark.parametrize("body, content_type, message", [
     (b'{"a": ', "application/json", "not valid JSON: Expecting value at line 1 column 7"),
-    (b"[1, 2]", "application/json", "must be a JSON object, not list"),
+    (b"[1, 2]", "application/json", "must be a JSON object, not a list"),
     (b"\xff\xfe", "application/json", "not valid utf-8"),
     (b"x", "application/xml", "unsupported Content-Type 'application/xml'"),
     (b"x", "application/json; charset=klingon", "unknown charset 'klingon'"),

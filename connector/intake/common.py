@@ -1,0 +1,29 @@
+"""Small pieces several plugin parsers share."""
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+
+def text_of(value: Any) -> str | None:
+    """A scalar as stripped text (plugins send ids as strings or numbers); None if empty."""
+    if isinstance(value, bool) or value is None:
+        return None
+    if isinstance(value, (str, int, float)) and str(value).strip():
+        return str(value).strip()
+    return None
+
+
+def first_text(data: Mapping[str, Any], *keys: str) -> str | None:
+    for key in keys:
+        if (value := text_of(data.get(key))) is not None:
+            return value
+    return None
+
+
+def pop_all(data: dict[str, Any], keys: tuple[str, ...] | frozenset[str]) -> dict[str, Any]:
+    """Remove these keys from data; what was there."""
+    return {k: data.pop(k) for k in list(data) if k in keys}
+
+
+def compact(meta: Mapping[str, Any]) -> dict[str, str]:
+    return {k: t for k, v in meta.items() if (t := text_of(v)) is not None}

@@ -1,0 +1,36 @@
+"""WPForms with the Webhooks add-on: GET (its default), JSON or FORM.
+
+The body holds only the parameters the admin mapped. Multi-value fields join
+their choices with "||"; date-time fields are {"value", "unix"} objects.
+Requests are signed (X-WPForms-Webhook-Signature); see auth/wpforms.py.
+"""
+from __future__ import annotations
+
+from typing import Any
+
+from connector.domain.submission import ParseError, RawRequest, Submission
+from connector.intake.body import decode_object
+from connector.intake.common import first_text, pop_all
+
+
+def parse(raw: RawRequest) -> Submission:
+    data = decode_object(raw)
+    if not data:
+        raise ParseError("the body holds no form fields")
+    ids = pop_all(data, frozenset({"entry_id", "form_id", "form_name"}))
+    return Submission(
+        plugin="wpforms",
+        fields={k: _value(v) for k, v in data.items()},
+        received_at=raw.received_at,
+        form_id=first_text(ids, "form_id"),
+        form_name=first_text(ids, "form_name"),
+        entry_id=first_text(ids, "entry_id"),
+    )
+
+
+def _value(value: Any) -> Any:
+    if isinstance(value, str) and "||" in value:
+        return [part for part in value.split("||") if part]
+    if isinstance(value, dict) and "value" in value and set(value) <= {"value", "unix"}:
+        return value["value"]
+    return value

@@ -1,0 +1,172 @@
+"""Every sample of what the WordPress plugins really send becomes the lead it should,
+through the HTTP endpoint, on both databases."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from connector.store.models import LeadRow, SubmissionRow
+from tests.conftest import TOKEN
+from tests.samples import load, names, request_for
+
+ZIGA = dict(email="ziga.kovacic@example.si", first_name="Žiga", last_name="Kovačič")
+ZIGA_CF7 = dict(ZIGA, phone="+386 41 123 456",
+                message="Pozdravljeni,\nzanima me ponudba za prenovo spletne strani in SEO. "
+                        "Lep pozdrav, Žiga",
+                product_interests=["Izdelava spletne strani", "SEO optimizacija"])
+JIRI = dict(email="jiri.dvorak@example.cz", first_name="Jiří", last_name="Dvořák")
+ELEMENTOR = dict(JIRI, phone="+420 603 123 456", form_id="3f5a2b1",
+                 form_name="Kontaktní formulář",
+                 message="Dobrý den, máme zájem o nový web. Děkuji, Jiří",
+                 product_interests=["Tvorba webu", "SEO"],
+                 tracking={"utm_source": "seznam", "page_url": "https://priklad.cz/kontakt/",
+                           "remote_ip": "89.24.56.78",
+                           "user_agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) "
+                                         "AppleWebKit/605.1.15 (KHTML, like Gecko) "
+                                         "Version/17.5 Safari/605.1.15"})
+LUKASZ = dict(email="lukasz.wisniewski@example.pl", first_name="Łukasz",
+              last_name="Wiśniewski",
+              product_interests=["Projektowanie stron", "Pozycjonowanie SEO"])
+GRAVITY_ENTRY = dict(LUKASZ, phone="+48 601 234 567", form_id="3", entry_id="1042",
+                     message="Dzień dobry, proszę o wycenę nowej strony dla naszej firmy. "
+                             "Pozdrawiam, Łukasz",
+                     consent=(True, "Wyrażam zgodę na przetwarzanie danych osobowych."),
+                     tracking={"utm_source": "facebook", "utm_campaign": "lato",
+                               "remote_ip": "83.24.117.9",
+                               "submitted_at": "2026-06-14T08:42:17+00:00"})
+ANA = dict(email="ana.horvat@example.hr", first_name="Ana", last_name="Horvat")
+FLUENT_ALL = dict(ANA, phone="+385 98 765 4321", form_id="3", entry_id="57",
+                  message="Poštovani, zanima nas izrada web trgovine. Lijep pozdrav, Ana",
+                  product_interests=["Izrada web stranice", "Održavanje"], consent=(True, None),
+                  tracking={"utm_source": "newsletter", "page_url": "https://primjer.hr/kontakt/",
+                            "remote_ip": "93.140.12.34"})
+MARIJA = dict(email="marija.novak@example.hr", first_name="Marija", last_name="Novak",
+              phone="+385 91 234 5678", entry_id="318",
+              message="Poštovani, trebamo novu web stranicu za naš obrt. Hvala!",
+              product_interests=["Izrada web stranice", "SEO optimizacija"],
+              tracking={"utm_source": "instagram", "page_url": "https://primjer.hr/kontakt/"})
+
+EXPECTED = {
+    "cf7-to-webhook__default-json": dict(
+        ZIGA_CF7, consent=(True, None), extra={"proracun": "5.000–10.000 €"},
+        files=[("priponka", "priponka-brief.pdf")],
+        tracking={"utm_source": "google", "utm_campaign": "poletje_2026"}),
+    "cf7-to-webhook__file-as-base64": dict(
+        ZIGA_CF7, consent=(True, None), files=[("priponka", "brief.pdf")],
+        extra={"proracun": "5.000–10.000 €"}),
+    "cf7-to-webhook__special-mail-tags-renamed-key-custom-headers": dict(
+        ZIGA_CF7, form_name="Kontakt", consent=(True, None),
+        tracking={"utm_source": "google", "utm_campaign": "poletje_2026",
+                  "page_url": "https://primer.si/kontakt/", "remote_ip": "93.103.45.67"}),
+    "cf7-to-webhook__custom-body-not-json": dict(ZIGA_CF7, tracking={"utm_source": "google"},
+                                                 extra={"source": "cf7"}),
+    "elementor-pro__advanced": ELEMENTOR,
+    "elementor-pro__simple": ELEMENTOR,
+    "gravityforms-webhooks__all-fields-json": GRAVITY_ENTRY,
+    "gravityforms-webhooks__all-fields-form": GRAVITY_ENTRY,
+    "gravityforms-webhooks__select-fields-json": dict(
+        LUKASZ, entry_id="1042", tracking={"utm_source": "facebook", "utm_campaign": "lato"}),
+    "fluentforms-pro__all-fields-json": FLUENT_ALL,
+    "fluentforms-pro__all-fields-form": FLUENT_ALL,
+    "fluentforms-pro__default-get-selected-fields": dict(
+        ANA, tracking={"utm_source": "newsletter"}, extra={"tags": ["web", "hr"]}),
+    "forminator__json": dict(
+        JIRI, phone="+420 777 888 999", form_name="Kontaktní formulář",
+        message="Dobrý den, potřebujeme nový e-shop. S pozdravem Jiří Dvořák",
+        product_interests=["Tvorba webu", "Správa sociálních sítí"], consent=(True, None),
+        extra={"hidden_1": "facebook"},
+        tracking={"page_url": "https://priklad.cz/kontakt/", "referrer": "https://www.google.com/"}),
+    "ninja-forms-webhooks__post-form": dict(
+        ZIGA, product_interests=["Izdelava spletne strani", "SEO optimizacija"],
+        tracking={"utm_source": "google"}),
+    "ninja-forms-webhooks__post-json": dict(
+        ZIGA, product_interests=["Izdelava spletne strani", "SEO optimizacija"],
+        tracking={"utm_source": "google"}),
+    "wpforms-webhooks__json": MARIJA,
+    "wpforms-webhooks__form": MARIJA,
+    "formidable-api__default-json": dict(
+        email="emily.carter@example.co.uk", first_name="Emily", last_name="Carter",
+        form_id="4", entry_id="15", product_interests=["Website design", "SEO"],
+        tracking={"utm_source": "linkedin", "remote_ip": "81.2.69.160",
+                  "referrer": "https://example.com/contact/"}),
+}
+
+
+PLUGIN_OF = {"cf7": "cf7", "elementor": "elementor", "gravityforms": "gravityforms",
+             "fluentforms": "fluentforms", "forminator__json": "forminator",
+             "ninja": "ninjaforms", "wpforms": "wpforms", "formidable": "formidable"}
+
+
+# Bodies of the admin's own keys, with no header or key only that plugin sends.
+ADMIN_SHAPED = {"fluentforms-pro__default-get-selected-fields", "ninja-forms-webhooks__post-form",
+                "ninja-forms-webhooks__post-json", "gravityforms-webhooks__select-fields-json"}
+
+
+def post(client, sample: dict, route: str | None = None):
+    method, path, headers, body = request_for(sample)
+    if route:
+        path = f"/hooks/{route}" + (path[path.index("?"):] if "?" in path else "")
+    path += ("&" if "?" in path else "?") + f"token={TOKEN}"
+    return client.open(path, method=method, headers=headers, data=body)
+
+
+def test_every_sample_has_an_expectation():
+    assert set(EXPECTED) | {"forminator__connection-test"} == set(names())
+
+
+@pytest.mark.parametrize("name", sorted(EXPECTED))
+@pytest.mark.parametrize("route", [None, "auto"])
+def test_sample_becomes_the_expected_lead(client, runtime, name, route):
+    resp = post(client, load(name), route)
+
+    assert resp.status_code == 200, resp.json
+    with runtime.db.transaction() as s:
+        lead = s.get(LeadRow, resp.json["lead_id"])
+        sub = s.get(SubmissionRow, resp.json["submission_id"])
+        expected = dict(EXPECTED[name])
+        assert sub.entry_id == expected.pop("entry_id", None)
+        if consent := expected.pop("consent", None):
+            assert (lead.consent["given"], lead.consent["text"]) == consent
+        else:
+            assert lead.consent is None
+        files = expected.pop("files", [])
+        assert [(f["field"], f["name"]) for f in lead.files] == files
+        for key, value in expected.pop("tracking", {}).items():
+            assert lead.tracking.get(key) == value, key
+        extra = expected.pop("extra", None)
+        if extra is not None:
+            assert lead.extra == extra
+        for key, value in expected.items():
+            assert getattr(lead, key) == value, key
+        plugin = PLUGIN_OF[name.split("-")[0]]
+        if route == "auto" and name in ADMIN_SHAPED:
+            plugin = "generic"  # nothing in these tells the plugin apart; fields are the same
+        assert lead.plugin == plugin
+
+
+@pytest.mark.parametrize("route", [None, "auto"])
+def test_forminator_connection_test_gets_200_and_no_lead(client, runtime, route):
+    resp = post(client, load("forminator__connection-test"), route)
+
+    assert resp.status_code == 200
+    assert resp.json["test"] is True
+    with runtime.db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(LeadRow)) == 0
+        assert s.get(SubmissionRow, resp.json["submission_id"]).status == "test"
+
+
+def test_formidable_test_button_gets_200_and_no_lead(client, runtime):
+    resp = client.post(f"/hooks/formidable?token={TOKEN}", json={"test": True},
+                       headers={"X-Hook-Test": "true"})
+    assert resp.status_code == 200 and resp.json["test"] is True
+    with runtime.db.transaction() as s:
+        assert s.scalar(select(func.count()).select_from(LeadRow)) == 0
+
+
+def test_auto_names_every_plugin_it_tried_when_it_cannot_tell(client, runtime):
+    resp = client.post(f"/hooks/auto?token={TOKEN}", json={"a": {"b": 1}})
+
+    assert resp.status_code == 422
+    for plugin in ("cf7", "gravityforms", "wpforms", "elementor", "fluentforms", "forminator",
+                   "formidable", "generic"):
+        assert plugin in resp.json["error"]
