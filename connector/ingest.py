@@ -2,12 +2,13 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Callable, Iterable
 
-from sqlalchemy import select
+from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
+from connector.domain.duplicates import DedupeKey, dedupe_key
 from connector.domain.lead import Lead, MappingError
 from connector.domain.mapping import map_submission
 from connector.domain.submission import ParseError, RawRequest, Submission
@@ -21,6 +22,7 @@ from connector.store.models import DeliveryRow, LeadRow, SubmissionRow
 ACCEPTED = "accepted"
 UNPARSED = "unparsed"
 TEST = "test"        # a plugin's connection test: answered 200, never a lead
+DUPLICATE = "duplicate"  # a re-sent entry: kept, answered with the original
 
 # Called inside the transaction that enqueued deliveries; wakes workers on commit.
 Announce = Callable[[Session], None]
@@ -33,6 +35,7 @@ class IngestResult:
     error: str | None = None
     deliveries: int = 0
     test: bool = False
+    duplicate: bool = False
 
 
 @dataclass(frozen=True)
@@ -57,30 +60,58 @@ def understand(raw: RawRequest, rules: Rulebook) -> Understanding:
 
 class Ingest:
     def __init__(self, db: Database, rules: Rulebook, configured: Iterable[str],
-                 announce: Announce) -> None:
+                 announce: Announce, duplicate_window: timedelta = timedelta(minutes=10)) -> None:
         self.db = db
         self.rules = rules
         self.configured = frozenset(configured)
         self.announce = announce
+        self.duplicate_window = duplicate_window
 
-    def accept(self, raw: RawRequest, now: datetime) -> IngestResult:
-        """Store the request and, when it makes sense, its lead and deliveries: all or nothing."""
+    def accept(self, raw: RawRequest, now: datetime, source: str | None = None,
+               message_id: str | None = None) -> IngestResult:
+        """Store the request and, when it makes sense, its lead and deliveries: all or nothing.
+
+        A re-sent entry is stored as a duplicate and answered with the original.
+        """
         test = is_connection_test(raw)
         understood = Understanding(None, None, None) if test else understand(raw, self.rules)
+        key = (dedupe_key(understood.submission, message_id)
+               if understood.submission else None)
         with self.db.transaction() as session:
             row = SubmissionRow(
                 plugin=raw.plugin, method=raw.method, content_type=raw.content_type,
                 body=raw.body, headers=raw.headers,
                 query_string=raw.query_string, remote_addr=raw.remote_addr,
-                received_at=raw.received_at)
+                received_at=raw.received_at, source=source,
+                dedupe_key=key.key if key else None)
             _describe(row, understood, now)
-            if test:
-                row.status = TEST
+            original = self._original(session, key, now) if key else None
+            if test or original:
+                row.status = TEST if test else DUPLICATE
+                row.duplicate_of = original.id if original else None
             session.add(row)
             session.flush()
             if test:
                 return IngestResult(row.id, test=True)
+            if original:
+                lead_id = session.scalar(
+                    select(LeadRow.id).where(LeadRow.submission_id == original.id))
+                return IngestResult(original.id, lead_id, duplicate=True)
             return self._lead_for(session, row, understood, now)
+
+    def _original(self, session: Session, key: DedupeKey, now: datetime) -> SubmissionRow | None:
+        """The accepted submission this one repeats, if any."""
+        if key.windowed and not self.duplicate_window:
+            return None
+        if self.db.is_postgres:
+            # Two copies arriving together must not both pass the check;
+            # SQLite's BEGIN IMMEDIATE already serialises writers.
+            session.execute(text("SELECT pg_advisory_xact_lock(hashtext(:k))"), {"k": key.key})
+        query = (select(SubmissionRow)
+                 .where(SubmissionRow.dedupe_key == key.key, SubmissionRow.status == ACCEPTED))
+        if key.windowed:
+            query = query.where(SubmissionRow.received_at >= now - self.duplicate_window)
+        return session.scalars(query.order_by(SubmissionRow.id).limit(1)).first()
 
     def reprocess(self, submission_id: int, now: datetime) -> IngestResult:
         """Run a stored submission through today's parser and mappings again.
@@ -94,8 +125,9 @@ class Ingest:
             if row is None:
                 raise LookupError(f"no submission {submission_id}")
             understood = understand(raw_request_of(row), self.rules)
-            if row.status == TEST:
-                return IngestResult(row.id, test=True)
+            if row.status in (TEST, DUPLICATE):
+                return IngestResult(row.id, test=row.status == TEST,
+                                    duplicate=row.status == DUPLICATE)
             if understood.lead is None and row.status == ACCEPTED:
                 # The new mapping is worse than the old one: keep what we have.
                 return IngestResult(row.id, error=understood.error)

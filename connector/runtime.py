@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import logging
 import threading
+from datetime import timedelta
 from dataclasses import dataclass, field
 
 from connector.adapters.base import Destination
@@ -41,7 +42,8 @@ class Runtime:
         wakeup = (PostgresWakeup(settings.resolved_database_url) if db.is_postgres
                   else LocalWakeup())
         token = resolve_token(settings.webhook_token, settings.data_dir)
-        ingest = Ingest(db, rules, destinations, wakeup.announce)
+        ingest = Ingest(db, rules, destinations, wakeup.announce,
+                        timedelta(seconds=settings.duplicate_window_seconds))
         return cls(settings, db, rules, destinations, token, wakeup, ingest)
 
     def make_worker(self) -> Worker:

@@ -35,6 +35,9 @@ class Settings:
     webhook_token: str = field(default="", repr=False)
     # Larger request bodies get 413 and are not stored.
     max_body_bytes: int = 5_000_000
+    # Without an entry id, the same fields from the same form within this many
+    # seconds are one entry sent twice (0 turns this off).
+    duplicate_window_seconds: int = 600
     # The YAML field mappings and routing rules.
     mappings_dir: Path = PROJECT_ROOT / "mappings"
     # How many reverse proxies in front of us set X-Forwarded-For / -Proto.
@@ -189,6 +192,7 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "database_url": _str,
     "webhook_token": _str,
     "max_body_bytes": _positive_int,
+    "duplicate_window_seconds": _non_negative_int,
     "mappings_dir": _path,
     "trusted_proxies": _non_negative_int,
     "log_level": _str,

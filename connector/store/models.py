@@ -62,6 +62,13 @@ class SubmissionRow(Base):
     form_name: Mapped[str | None] = mapped_column(String(255))
     entry_id: Mapped[str | None] = mapped_column(String(100))
     processed_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    # Who sent it: "default" for the global token, else the source's name.
+    source: Mapped[str | None] = mapped_column(String(64))
+    # Same key, same entry (see domain/duplicates.py).
+    dedupe_key: Mapped[str | None] = mapped_column(String(64), index=True)
+    # A re-sent entry is kept too, pointing at the submission it repeats.
+    duplicate_of: Mapped[int | None] = mapped_column(
+        ForeignKey("submissions.id", name="fk_submissions_duplicate_of"))
 
 
 class LeadRow(Base):

@@ -58,6 +58,10 @@ def receive(plugin: str):
     if result.test:
         # Forminator and Formidable refuse to save a connection that fails its test.
         return jsonify(ok=True, test=True, submission_id=result.submission_id)
+    if result.duplicate:
+        log.info("submission re-sent; answered with submission %s", result.submission_id)
+        return jsonify(ok=True, duplicate=True, submission_id=result.submission_id,
+                       lead_id=result.lead_id)
     if result.error:
         log.info("submission %s kept unparsed (%s)", result.submission_id, plugin)
         response = jsonify(error=result.error, submission_id=result.submission_id,
