@@ -211,7 +211,7 @@ def db_current(ctx: click.Context) -> None:
 @click.pass_context
 def token(ctx: click.Context) -> None:
     """Print the webhook token (generated on first start unless configured)."""
-    click.echo(_runtime(ctx).token)
+    click.echo(_runtime(ctx).credentials.token)
 
 
 def _print(records: Sequence[dict[str, Any]], columns: Iterable[str], as_json: bool) -> None:

@@ -4,10 +4,11 @@ from __future__ import annotations
 import logging
 import threading
 from datetime import timedelta
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 from connector.adapters.base import Destination
 from connector.adapters.registry import configured_destinations
+from connector.auth.callers import Credentials
 from connector.ingest import Ingest
 from connector.rulebook import Rulebook
 from connector.settings import Settings
@@ -25,7 +26,7 @@ class Runtime:
     db: Database
     rules: Rulebook
     destinations: dict[str, Destination]
-    token: str = field(repr=False)
+    credentials: Credentials
     wakeup: LocalWakeup | PostgresWakeup
     ingest: Ingest
     worker: Worker | None = None
@@ -41,10 +42,14 @@ class Runtime:
         destinations = configured_destinations(settings)
         wakeup = (PostgresWakeup(settings.resolved_database_url) if db.is_postgres
                   else LocalWakeup())
-        token = resolve_token(settings.webhook_token, settings.data_dir)
+        credentials = Credentials(
+            token=resolve_token(settings.webhook_token, settings.data_dir),
+            source_tokens=settings.source_tokens, wpforms_secrets=settings.wpforms_secrets,
+            standard_webhook_secrets=settings.standard_webhook_secrets,
+            signature_tolerance=settings.signature_tolerance_seconds)
         ingest = Ingest(db, rules, destinations, wakeup.announce,
                         timedelta(seconds=settings.duplicate_window_seconds))
-        return cls(settings, db, rules, destinations, token, wakeup, ingest)
+        return cls(settings, db, rules, destinations, credentials, wakeup, ingest)
 
     def make_worker(self) -> Worker:
         return Worker(self.db, self.destinations, self.wakeup,

@@ -7,7 +7,10 @@ a connector that silently runs with a wrong setting loses leads.
 """
 from __future__ import annotations
 
+import base64
 import dataclasses
+import json
+import re
 import tomllib
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -17,6 +20,7 @@ from urllib.parse import urlsplit
 PREFIX = "CONNECTOR_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
 MIN_TOKEN_LENGTH = 16
+_SOURCE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
 class ConfigError(Exception):
@@ -33,6 +37,15 @@ class Settings:
     # Shared secret the form plugins send as ?token= or X-Connector-Token.
     # Empty: one is generated on first start and kept in data_dir/webhook-token.
     webhook_token: str = field(default="", repr=False)
+    # More secrets, each naming its sender: "cf7=<token>,shop-site=<token>" (or a
+    # TOML table). A name that is a plugin's is accepted only on that plugin's hook.
+    source_tokens: dict[str, str] = field(default_factory=dict, repr=False)
+    # WPForms webhook secrets (X-WPForms-Webhook-Signature), and Standard Webhooks
+    # secrets (whsec_…; several while rotating): a JSON list, one secret, or a TOML list.
+    wpforms_secrets: tuple[str, ...] = field(default=(), repr=False)
+    standard_webhook_secrets: tuple[str, ...] = field(default=(), repr=False)
+    # How old a WPForms signature may be: its requests wait in a background queue.
+    signature_tolerance_seconds: int = 3600
     # Larger request bodies get 413 and are not stored.
     max_body_bytes: int = 5_000_000
     # Without an entry id, the same fields from the same form within this many
@@ -106,6 +119,20 @@ class Settings:
         if self.webhook_token and len(self.webhook_token) < MIN_TOKEN_LENGTH:
             raise ConfigError(
                 f"{PREFIX}WEBHOOK_TOKEN must be at least {MIN_TOKEN_LENGTH} characters")
+        for name, token in self.source_tokens.items():
+            if not _SOURCE_NAME.match(name):
+                raise ConfigError(f"{PREFIX}SOURCE_TOKENS: '{name}' is not a valid source name "
+                                  "(letters, digits, '-' and '_')")
+            if len(token) < MIN_TOKEN_LENGTH:
+                raise ConfigError(f"{PREFIX}SOURCE_TOKENS: the token for '{name}' must be at "
+                                  f"least {MIN_TOKEN_LENGTH} characters")
+        for secret in self.standard_webhook_secrets:
+            try:
+                body = secret.removeprefix("whsec_").rstrip("=")
+                base64.b64decode(body + "=" * (-len(body) % 4), validate=True)
+            except ValueError:
+                raise ConfigError(f"{PREFIX}STANDARD_WEBHOOK_SECRETS: each secret must be "
+                                  "whsec_ followed by base64") from None
         if self.forward_url:
             parts = urlsplit(self.forward_url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -175,6 +202,36 @@ def _port(key: str, raw: Any) -> int:
     return value
 
 
+def _source_tokens(key: str, raw: Any) -> dict[str, str]:
+    if isinstance(raw, dict):
+        return {str(k).strip(): str(v).strip() for k, v in raw.items()}
+    tokens = {}
+    for pair in _str(key, raw).split(","):
+        if not pair.strip():
+            continue
+        name, sep, token = pair.partition("=")
+        if not sep:
+            raise ConfigError(f"{key} must be name=token pairs separated by commas")
+        tokens[name.strip()] = token.strip()
+    return tokens
+
+
+def _secrets(key: str, raw: Any) -> tuple[str, ...]:
+    if isinstance(raw, (list, tuple)):
+        return tuple(str(s) for s in raw if str(s))
+    text = _str(key, raw)
+    if text.startswith("["):
+        # Secrets may hold commas (WPForms' do), so several come as a JSON list.
+        try:
+            values = json.loads(text)
+        except ValueError:
+            raise ConfigError(f"{key} starts with '[' but is not a JSON list of strings") from None
+        if not isinstance(values, list) or not all(isinstance(v, str) for v in values):
+            raise ConfigError(f"{key} must be a JSON list of strings")
+        return tuple(v for v in values if v)
+    return (text,) if text else ()
+
+
 def _str(key: str, raw: Any) -> str:
     if not isinstance(raw, str):
         raise ConfigError(f"{key} must be text")
@@ -192,6 +249,10 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "database_url": _str,
     "webhook_token": _str,
     "max_body_bytes": _positive_int,
+    "source_tokens": _source_tokens,
+    "wpforms_secrets": _secrets,
+    "standard_webhook_secrets": _secrets,
+    "signature_tolerance_seconds": _positive_int,
     "duplicate_window_seconds": _non_negative_int,
     "mappings_dir": _path,
     "trusted_proxies": _non_negative_int,

@@ -7,6 +7,7 @@ plugin waits on us, and no plugin retries.
 from __future__ import annotations
 
 import logging
+import time
 from datetime import datetime, timezone
 
 from urllib.parse import unquote_plus
@@ -17,7 +18,7 @@ from connector.domain.submission import RawRequest
 from connector.intake import ROUTES, route_name
 from connector.store.database import StorageUnavailable
 from connector.web import runtime
-from connector.webhook_token import token_matches
+from connector.auth.callers import Call, Unauthorized, authenticate
 
 log = logging.getLogger(__name__)
 bp = Blueprint("hooks", __name__)
@@ -31,25 +32,32 @@ _SECRET_HEADER_WORDS = ("auth", "token", "secret", "password", "cookie", "api-ke
 @bp.route("/hooks/<plugin>", methods=["POST", "GET", "PUT", "PATCH"])
 def receive(plugin: str):
     rt = runtime()
-    given = request.args.get(TOKEN_PARAM) or request.headers.get(TOKEN_HEADER)
-    if not token_matches(rt.token, given):
-        return _error(401, f"missing or wrong token: pass ?{TOKEN_PARAM}= "
-                           f"or the {TOKEN_HEADER} header")
     route = route_name(plugin)
+    query_string = without_param(_raw_query(), TOKEN_PARAM)
+    call = Call(route=route or plugin, method=request.method,
+                content_type=request.headers.get("Content-Type", ""),
+                headers=dict(request.headers), query_string=query_string,
+                token=request.args.get(TOKEN_PARAM) or request.headers.get(TOKEN_HEADER),
+                # 413 past MAX_CONTENT_LENGTH, before anything is stored
+                body=lambda: request.get_data(cache=True))
+    try:
+        caller = authenticate(call, rt.credentials, time.time())
+    except Unauthorized as exc:
+        return _error(401, str(exc))
     if route is None:
         return _error(404, f"unknown plugin '{plugin}'; known: {', '.join(ROUTES)}")
     raw = RawRequest(
         plugin=route,
         method=request.method,
-        content_type=request.headers.get("Content-Type", ""),
-        body=request.get_data(cache=False),  # 413 past MAX_CONTENT_LENGTH, before storing
-        query_string=without_param(_raw_query(), TOKEN_PARAM),
+        content_type=call.content_type,
+        body=call.body(),
+        query_string=query_string,
         headers={k: v for k, v in request.headers.items() if not _is_secret(k)},
         remote_addr=request.remote_addr,
         received_at=datetime.now(timezone.utc),
     )
     try:
-        result = rt.ingest.accept(raw, raw.received_at)
+        result = rt.ingest.accept(raw, raw.received_at, caller.source, caller.message_id)
     except StorageUnavailable as exc:
         log.error("submission not stored: database unavailable (%s)", exc)
         response = _error(503, "storage unavailable, nothing was stored; try again")

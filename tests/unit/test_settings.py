@@ -58,3 +58,27 @@ def test_a_generated_token_is_kept_private_and_reused(tmp_path: Path):
 def test_token_comparison():
     assert token_matches("abc", "abc")
     assert not token_matches("abc", "abd") and not token_matches("abc", None)
+
+
+def test_source_tokens_and_secret_lists_are_read_from_text():
+    s = Settings.from_env({
+        "CONNECTOR_SOURCE_TOKENS": "cf7=aaaaaaaaaaaaaaaa1, shop-site=bbbbbbbbbbbbbbbb2",
+        "CONNECTOR_WPFORMS_SECRETS": '["a,b;c$", "second"]',
+        "CONNECTOR_STANDARD_WEBHOOK_SECRETS": "whsec_c2VjcmV0LXNlY3JldC0xMjM0NTY="})
+    assert s.source_tokens == {"cf7": "aaaaaaaaaaaaaaaa1", "shop-site": "bbbbbbbbbbbbbbbb2"}
+    assert s.wpforms_secrets == ("a,b;c$", "second")
+    assert s.standard_webhook_secrets == ("whsec_c2VjcmV0LXNlY3JldC0xMjM0NTY=",)
+    assert "aaaa" not in repr(s) and "a,b;c$" not in repr(s)
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"CONNECTOR_SOURCE_TOKENS": "cf7"}, "must be name=token pairs"),
+    ({"CONNECTOR_SOURCE_TOKENS": "cf7=short"}, "the token for 'cf7' must be at least 16"),
+    ({"CONNECTOR_SOURCE_TOKENS": "bad name=aaaaaaaaaaaaaaaaaaaa"}, "not a valid source name"),
+    ({"CONNECTOR_WPFORMS_SECRETS": '["unterminated'}, "not a JSON list of strings"),
+    ({"CONNECTOR_STANDARD_WEBHOOK_SECRETS": "whsec_***"}, "whsec_ followed by base64"),
+    ({"CONNECTOR_DUPLICATE_WINDOW_SECONDS": "-1"}, "must be at least 0"),
+])
+def test_bad_auth_settings_name_the_key(env, message):
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env)

@@ -1,0 +1,1 @@
+"""Who may post a submission: tokens, WPForms signatures, Standard Webhooks signatures."""
