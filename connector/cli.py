@@ -7,12 +7,17 @@ import os
 import signal
 import sys
 from datetime import datetime, timezone
+from pathlib import Path
 from typing import Any, Iterable, Sequence
 
 import click
 from sqlalchemy import select
 
 from connector import configure_logging, create_app
+from connector.ingest import understand
+from connector.intake import ROUTES, route_name
+from connector.intake.capture import raw_request_from_file
+from connector.rulebook import Rulebook
 from connector.runtime import Runtime
 from connector.settings import ConfigError, Settings
 from connector.store import outbox
@@ -205,6 +210,36 @@ def db_current(ctx: click.Context) -> None:
             sys.exit(1)
     finally:
         database.dispose()
+
+
+@cli.group()
+def mapping() -> None:
+    """Field mappings."""
+
+
+@mapping.command("test")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--plugin", help="Which plugin's parser and mapping (default: detect it).")
+@click.pass_context
+def mapping_test(ctx: click.Context, file: Path, plugin: str | None) -> None:
+    """Show the lead FILE would become, and the fields no mapping claimed.
+
+    FILE is a request body as a plugin sends it (JSON or form-encoded), or a
+    captured request: a JSON object with method, url, headers and body.
+    """
+    route = route_name(plugin) if plugin else None
+    if plugin and route is None:
+        raise click.BadParameter(f"unknown plugin; known: {', '.join(ROUTES)}",
+                                 param_hint="--plugin")
+    raw = raw_request_from_file(file.read_bytes(), route, _now())
+    understood = understand(raw, Rulebook.load(ctx.obj.mappings_dir))
+    if understood.lead is None:
+        raise click.ClickException(f"not a lead: {understood.error}")
+    lead = understood.lead.to_dict()
+    click.echo(json.dumps(lead, ensure_ascii=False, indent=2, default=str))
+    unmapped = sorted(lead["extra"])
+    click.echo(f"plugin: {lead['plugin']}", err=True)
+    click.echo("unmapped fields: " + (", ".join(unmapped) if unmapped else "none"), err=True)
 
 
 @cli.command()

@@ -126,3 +126,27 @@ def test_two_workers_on_postgres_never_deliver_the_same_row_twice(postgres_env, 
     shares = [w.output().count(" delivered") for w in workers]
     assert sum(shares) == 150 and min(shares) > 0, shares  # both really worked
     db.dispose()
+
+
+def test_every_plugin_sample_over_real_http(env, spawn, db_url):
+    from tests.samples import load, names, request_for
+    server = spawn(["serve", "--port", "0"], env, "serve")
+    port = server.wait_for(r"listening on http://127\.0\.0\.1:(\d+)").group(1)
+
+    answers = {}
+    for name in names():
+        method, path, headers, body = request_for(load(name))
+        sep = "&" if "?" in path else "?"
+        resp = requests.request(method, f"http://127.0.0.1:{port}{path}{sep}token={TOKEN}",
+                                headers=headers, data=body or None, timeout=10)
+        answers[name] = (resp.status_code, "test" in resp.json(), "duplicate" in resp.json())
+
+    # The samples show several plugins' one entry in two request formats (same
+    # entry id, or for Ninja Forms the same fields): the second is a duplicate.
+    resent = {"fluentforms-pro__all-fields-json", "gravityforms-webhooks__all-fields-json",
+              "ninja-forms-webhooks__post-json", "wpforms-webhooks__json"}
+    assert answers == {name: (200, name == "forminator__connection-test", name in resent)
+                       for name in names()}
+    leads = json.loads(run_cli(["leads", "--json"], env).stdout)
+    assert len(leads) == len(names()) - 1 - len(resent)
+    assert server.stop() == 0
