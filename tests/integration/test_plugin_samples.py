@@ -2,6 +2,8 @@
 through the HTTP endpoint, on both databases."""
 from __future__ import annotations
 
+import json
+
 import pytest
 from sqlalchemy import func, select
 
@@ -170,3 +172,16 @@ def test_auto_names_every_plugin_it_tried_when_it_cannot_tell(client, runtime):
     for plugin in ("cf7", "gravityforms", "wpforms", "elementor", "fluentforms", "forminator",
                    "formidable", "generic"):
         assert plugin in resp.json["error"]
+
+
+def test_gravity_forms_numbers_may_come_as_numbers(client, runtime):
+    sample = load("gravityforms-webhooks__all-fields-json")
+    body = json.loads(sample["raw_body"])
+    body.update({"id": 1042, "form_id": 3, "is_starred": 0, "is_read": 0, "source_id": 27})
+
+    resp = client.post(f"/hooks/gravityforms?token={TOKEN}", json=body)
+
+    assert resp.status_code == 200
+    with runtime.db.transaction() as s:
+        sub = s.get(SubmissionRow, resp.json["submission_id"])
+        assert (sub.entry_id, sub.form_id) == ("1042", "3")

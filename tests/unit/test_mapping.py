@@ -94,3 +94,24 @@ def test_a_malformed_email_is_a_mapping_error():
 def test_mapping_files_reject_unknown_lead_fields():
     with pytest.raises(ValueError, match="'emial' is not a lead field"):
         FieldMapping.from_dict({"fields": {"emial": ["email"]}}, "x.yaml")
+
+
+def test_per_form_overrides_come_first_by_form_id_or_name():
+    mapping = FieldMapping.from_dict({
+        "fields": {"company": ["company"]},
+        "forms": {"3": {"fields": {"company": ["8"]}},
+                  "Kontakt": {"fields": {"utm_source": ["hidden_1"]}}}}, "gf.yaml")
+    fields = {"2": "a@b.si", "8": "Firma d.o.o.", "company": "other", "hidden_1": "facebook"}
+
+    by_id = map_submission(Submission("gravityforms", fields, AT, form_id="3"), mapping)
+    by_name = map_submission(Submission("gravityforms", fields, AT, form_name="kontakt"), mapping)
+    other = map_submission(Submission("gravityforms", fields, AT, form_id="4"), mapping)
+
+    assert by_id.company == "Firma d.o.o." and "hidden_1" in by_id.extra
+    assert by_name.company == "other" and by_name.tracking["utm_source"] == "facebook"
+    assert other.company == "other"
+
+
+def test_bad_per_form_overrides_are_refused():
+    with pytest.raises(ValueError, match="form '3'.*'compnay' is not a lead field"):
+        FieldMapping.from_dict({"forms": {"3": {"fields": {"compnay": ["8"]}}}}, "gf.yaml")
