@@ -1,9 +1,9 @@
 """Store-before-acknowledge: a submission, its lead and its outbox rows in one transaction."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
-from typing import Callable, Iterable
+from typing import Callable, Iterable, Mapping
 
 from sqlalchemy import select, text
 from sqlalchemy.orm import Session
@@ -17,7 +17,8 @@ from connector.rulebook import Rulebook
 from connector.store import outbox
 from connector.store.database import Database
 from connector.store.leads import new_lead_row, update_lead_row
-from connector.store.models import DeliveryRow, LeadRow, SubmissionRow
+from connector.intake.forminator import labels_of_connection_test
+from connector.store.models import DeliveryRow, FormLabelsRow, LeadRow, SubmissionRow
 
 ACCEPTED = "accepted"
 UNPARSED = "unparsed"
@@ -45,12 +46,23 @@ class Understanding:
     error: str | None
 
 
-def understand(raw: RawRequest, rules: Rulebook) -> Understanding:
-    """Parse and map, without I/O. Errors are values: the raw request is kept either way."""
+# (plugin, form key) -> labels learnt earlier for that form's fields.
+KnownLabels = Callable[[str, str], Mapping[str, str]]
+# Plugins whose connection test shows labels their entries lack.
+LABELS_FROM_TESTS = frozenset({"forminator"})
+
+
+def understand(raw: RawRequest, rules: Rulebook,
+               known_labels: KnownLabels | None = None) -> Understanding:
+    """Parse and map. Errors are values: the raw request is kept either way."""
     try:
         submission = intake.parse(raw)
     except ParseError as exc:
         return Understanding(None, None, str(exc))
+    form = form_key(submission)
+    if (known_labels and form and submission.plugin in LABELS_FROM_TESTS
+            and (known := known_labels(submission.plugin, form))):
+        submission = replace(submission, labels={**known, **submission.labels})
     try:
         lead = map_submission(submission, rules.mappings[submission.plugin], rules.lexicon)
     except MappingError as exc:
@@ -74,7 +86,8 @@ class Ingest:
         A re-sent entry is stored as a duplicate and answered with the original.
         """
         test = is_connection_test(raw)
-        understood = Understanding(None, None, None) if test else understand(raw, self.rules)
+        understood = (Understanding(None, None, None) if test
+                      else understand(raw, self.rules, self.known_labels))
         key = (dedupe_key(understood.submission, message_id)
                if understood.submission else None)
         with self.db.transaction() as session:
@@ -92,12 +105,36 @@ class Ingest:
             session.add(row)
             session.flush()
             if test:
+                self._learn_labels(session, raw, now)
                 return IngestResult(row.id, test=True)
             if original:
                 lead_id = session.scalar(
                     select(LeadRow.id).where(LeadRow.submission_id == original.id))
                 return IngestResult(original.id, lead_id, duplicate=True)
             return self._lead_for(session, row, understood, now)
+
+    def known_labels(self, plugin: str, form: str) -> Mapping[str, str]:
+        with self.db.transaction() as session:
+            return session.scalar(select(FormLabelsRow.labels).where(
+                FormLabelsRow.plugin == plugin, FormLabelsRow.form == form)) or {}
+
+    def _learn_labels(self, session: Session, raw: RawRequest, now: datetime) -> None:
+        """Keep the labels a connection test shows, for the entries that will lack them."""
+        try:
+            sub = intake.parse(raw)
+        except ParseError:
+            return
+        form = form_key(sub)
+        if sub.plugin not in LABELS_FROM_TESTS or not form:
+            return
+        labels = labels_of_connection_test(sub)
+        row = session.scalars(select(FormLabelsRow).where(
+            FormLabelsRow.plugin == sub.plugin, FormLabelsRow.form == form)).first()
+        if row is None:
+            session.add(FormLabelsRow(plugin=sub.plugin, form=form, labels=labels,
+                                      updated_at=now))
+        else:
+            row.labels, row.updated_at = labels, now
 
     def _original(self, session: Session, key: DedupeKey, now: datetime) -> SubmissionRow | None:
         """The accepted submission this one repeats, if any."""
@@ -124,7 +161,7 @@ class Ingest:
             row = session.get(SubmissionRow, submission_id)
             if row is None:
                 raise LookupError(f"no submission {submission_id}")
-            understood = understand(raw_request_of(row), self.rules)
+            understood = understand(raw_request_of(row), self.rules, self.known_labels)
             if row.status in (TEST, DUPLICATE):
                 return IngestResult(row.id, test=row.status == TEST,
                                     duplicate=row.status == DUPLICATE)
@@ -160,6 +197,11 @@ class Ingest:
             return list(session.scalars(select(SubmissionRow.id)
                                         .where(SubmissionRow.status == UNPARSED)
                                         .order_by(SubmissionRow.id)))
+
+
+def form_key(sub: Submission) -> str | None:
+    name = sub.form_name or sub.form_id
+    return " ".join(name.casefold().split())[:255] if name else None
 
 
 def is_connection_test(raw: RawRequest) -> bool:

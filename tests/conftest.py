@@ -58,7 +58,7 @@ def db_url(request, tmp_path) -> str:
     url = request.getfixturevalue("postgres_url")
     db = Database(url)
     with db.engine.begin() as conn:
-        conn.execute(text("TRUNCATE deliveries, leads, submissions RESTART IDENTITY CASCADE"))
+        conn.execute(text("TRUNCATE deliveries, leads, submissions, form_labels RESTART IDENTITY CASCADE"))
     db.dispose()
     return url
 

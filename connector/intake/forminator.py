@@ -64,3 +64,14 @@ def parse(raw: RawRequest) -> Submission:
 def _unescape(value: Any) -> Any:
     # Textareas arrive HTML-escaped for "&" (Forminator sanitises before sending).
     return html.unescape(value) if isinstance(value, str) and "&" in value else value
+
+
+def labels_of_connection_test(sub: Submission) -> dict[str, str]:
+    """Forminator's connection test sends each element's label as its value."""
+    labels = {}
+    for key, value in sub.fields.items():
+        if isinstance(value, dict):
+            value = value.get("name")
+        if isinstance(value, str) and value.strip():
+            labels[key] = value.strip()
+    return labels

@@ -17,7 +17,8 @@ def parse_php_query(query: str) -> dict[str, Any]:
     for key, value in parse_qsl(query, keep_blank_values=True):
         head, path = _split_key(key)
         _assign(root, [head, *path], value)
-    return _lists(root)
+    # The top level is always an object of fields, even when its keys are 0, 1, …
+    return {k: _lists(v) for k, v in root.items()}
 
 
 def _split_key(key: str) -> tuple[str, list[str]]:

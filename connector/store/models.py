@@ -134,3 +134,17 @@ class DeliveryRow(Base):
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
     delivered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+
+
+class FormLabelsRow(Base):
+    """Labels a plugin told us for a form's fields, for plugins whose submissions
+    carry none (Forminator's connection test sends them; its entries do not)."""
+
+    __tablename__ = "form_labels"
+    __table_args__ = (UniqueConstraint("plugin", "form", name="uq_form_labels"),)
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    plugin: Mapped[str] = mapped_column(String(40))
+    form: Mapped[str] = mapped_column(String(255))
+    labels: Mapped[dict[str, Any]] = mapped_column(JSON)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

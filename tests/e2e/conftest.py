@@ -83,7 +83,7 @@ def postgres_env(postgres_url, tmp_path, mappings_dir, receiver) -> dict[str, st
     from connector.store.database import Database
     db = Database(postgres_url)
     with db.engine.begin() as conn:
-        conn.execute(text("TRUNCATE deliveries, leads, submissions RESTART IDENTITY CASCADE"))
+        conn.execute(text("TRUNCATE deliveries, leads, submissions, form_labels RESTART IDENTITY CASCADE"))
     db.dispose()
     return process_env(postgres_url, tmp_path, mappings_dir, receiver)
 

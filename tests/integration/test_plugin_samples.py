@@ -185,3 +185,22 @@ def test_gravity_forms_numbers_may_come_as_numbers(client, runtime):
     with runtime.db.transaction() as s:
         sub = s.get(SubmissionRow, resp.json["submission_id"])
         assert (sub.entry_id, sub.form_id) == ("1042", "3")
+
+
+def test_forminator_remembers_the_labels_its_connection_test_showed(client, runtime):
+    test = load("forminator__connection-test")
+    test["raw_body"] = test["raw_body"].replace('"hidden_1"', '"text_1":"Podjetje","hidden_1"')
+    assert post(client, test).json["test"] is True
+    entry = load("forminator__json")
+    entry["raw_body"] = entry["raw_body"].replace(
+        '"Kontaktn\\u00ed formul\\u00e1\\u0159"', '"Kontakt"').replace(
+        '"hidden_1"', '"text_1":"Dvo\\u0159\\u00e1k s.r.o.","hidden_1"')
+
+    resp = post(client, entry)
+
+    with runtime.db.transaction() as s:
+        lead = s.get(LeadRow, resp.json["lead_id"])
+        # Only the labels tell that text_1 is the company and hidden_1 the UTM source.
+        assert lead.company == "Dvořák s.r.o."
+        assert lead.tracking["utm_source"] == "facebook"
+        assert lead.extra == {}

@@ -34,3 +34,7 @@ def test_blank_values_are_kept():
 @given(st.dictionaries(st.text(alphabet="abcdefgh_-", min_size=1), st.text(), max_size=8))
 def test_flat_bodies_round_trip(data):
     assert parse_php_query(urlencode(data)) == data
+
+
+def test_the_top_level_stays_an_object_even_with_numeric_keys():
+    assert parse_php_query("0=a&1=b") == {"0": "a", "1": "b"}
