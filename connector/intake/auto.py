@@ -8,7 +8,7 @@ from __future__ import annotations
 from typing import Any, Callable
 
 from connector.domain.submission import ParseError, RawRequest
-from connector.intake import elementor, fluentforms, forminator, gravityforms
+from connector.intake import elementor, forminator, gravityforms
 from connector.intake.body import decode_json_value, decode_object
 
 

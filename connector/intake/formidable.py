@@ -13,7 +13,7 @@ from typing import Any
 
 from connector.domain.submission import ParseError, RawRequest, Submission
 from connector.intake.body import decode_json_value, decode_object
-from connector.intake.common import compact, first_text, pop_all
+from connector.intake.common import compact, first_text, own_keys_submission, pop_all
 
 ENTRY_PROPERTIES = frozenset({"id", "item_key", "description", "ip", "form_id", "post_id",
                               "user_id", "parent_item_id", "is_draft", "updated_by",
@@ -22,19 +22,17 @@ ENTRY_PROPERTIES = frozenset({"id", "item_key", "description", "ip", "form_id", 
 
 def parse(raw: RawRequest) -> Submission:
     data = _entry(raw)
-    if not data:
-        raise ParseError("the body holds no form fields")
-    is_entry = "item_key" in data
-    entry = pop_all(data, ENTRY_PROPERTIES) if is_entry else pop_all(
-        data, frozenset({"entry_id", "form_id", "form_name"}))
+    if "item_key" not in data:  # key/value rows: the admin's own keys
+        return own_keys_submission("formidable", raw, data)
+    entry = pop_all(data, ENTRY_PROPERTIES)
     description = str(entry.get("description") or "")
     return Submission(
         plugin="formidable",
         fields=data,
         received_at=raw.received_at,
         form_id=first_text(entry, "form_id"),
-        form_name=first_text(entry, "form_name") or raw.query.get("form"),
-        entry_id=first_text(entry, "id", "entry_id"),
+        form_name=raw.query.get("form"),
+        entry_id=first_text(entry, "id"),
         meta=compact({"remote_ip": entry.get("ip"), "submitted_at": entry.get("created_at"),
                       "user_agent": _php_string(description, "browser"),
                       "referrer": _php_string(description, "referrer")}),

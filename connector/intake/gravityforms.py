@@ -16,7 +16,7 @@ from typing import Any
 
 from connector.domain.submission import ParseError, RawRequest, Submission
 from connector.intake.body import decode_object
-from connector.intake.common import compact, first_text, pop_all, text_of
+from connector.intake.common import compact, own_keys_submission, pop_all, text_of
 
 ENTRY_PROPERTIES = frozenset({
     "id", "form_id", "post_id", "date_created", "date_updated", "is_starred", "is_read", "ip",
@@ -37,11 +37,7 @@ def parse(raw: RawRequest) -> Submission:
     if not data:
         raise ParseError("the body holds no form fields")
     if not is_entry(data):  # "Select Fields": the admin's own keys
-        ids = pop_all(data, frozenset({"entry_id", "form_id", "form_name"}))
-        return Submission("gravityforms", data, raw.received_at,
-                          form_id=first_text(ids, "form_id"),
-                          form_name=first_text(ids, "form_name"),
-                          entry_id=first_text(ids, "entry_id"))
+        return own_keys_submission("gravityforms", raw, data)
     entry = pop_all(data, ENTRY_PROPERTIES)
     fields, labels, types = _fields(data)
     return Submission(

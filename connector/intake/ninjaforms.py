@@ -10,22 +10,12 @@ from typing import Any
 
 from connector.domain.submission import ParseError, RawRequest, Submission
 from connector.intake.body import decode_object
-from connector.intake.common import first_text, pop_all
+from connector.intake.common import own_keys_submission
 
 
 def parse(raw: RawRequest) -> Submission:
-    data = _single_arg(decode_object(raw))
-    if not data:
-        raise ParseError("the body holds no form fields")
-    ids = pop_all(data, frozenset({"entry_id", "form_id", "form_name", "sub_id"}))
-    return Submission(
-        plugin="ninjaforms",
-        fields=data,
-        received_at=raw.received_at,
-        form_id=first_text(ids, "form_id"),
-        form_name=first_text(ids, "form_name") or raw.query.get("form"),
-        entry_id=first_text(ids, "entry_id", "sub_id"),
-    )
+    return own_keys_submission("ninjaforms", raw, _single_arg(decode_object(raw)),
+                               entry_keys=("entry_id", "sub_id"))
 
 
 def _single_arg(data: dict[str, Any]) -> dict[str, Any]:

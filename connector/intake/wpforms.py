@@ -8,24 +8,14 @@ from __future__ import annotations
 
 from typing import Any
 
-from connector.domain.submission import ParseError, RawRequest, Submission
+from connector.domain.submission import RawRequest, Submission
 from connector.intake.body import decode_object
-from connector.intake.common import first_text, pop_all
+from connector.intake.common import own_keys_submission
 
 
 def parse(raw: RawRequest) -> Submission:
     data = decode_object(raw)
-    if not data:
-        raise ParseError("the body holds no form fields")
-    ids = pop_all(data, frozenset({"entry_id", "form_id", "form_name"}))
-    return Submission(
-        plugin="wpforms",
-        fields={k: _value(v) for k, v in data.items()},
-        received_at=raw.received_at,
-        form_id=first_text(ids, "form_id"),
-        form_name=first_text(ids, "form_name"),
-        entry_id=first_text(ids, "entry_id"),
-    )
+    return own_keys_submission("wpforms", raw, {k: _value(v) for k, v in data.items()})
 
 
 def _value(value: Any) -> Any:
