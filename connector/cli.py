@@ -17,6 +17,8 @@ from connector import configure_logging, create_app
 from connector.ingest import understand
 from connector.intake import ROUTES, route_name
 from connector.intake.capture import raw_request_from_file
+from connector.domain.scoring import assess
+from connector.explain import explain, verdict_summary
 from connector.rulebook import Rulebook
 from connector.runtime import Runtime
 from connector.settings import ConfigError, Settings
@@ -240,6 +242,38 @@ def mapping_test(ctx: click.Context, file: Path, plugin: str | None) -> None:
     unmapped = sorted(lead["extra"])
     click.echo(f"plugin: {lead['plugin']}", err=True)
     click.echo("unmapped fields: " + (", ".join(unmapped) if unmapped else "none"), err=True)
+
+
+@cli.command("score")
+@click.argument("files", nargs=-1, required=True,
+                type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--plugin", default="generic", show_default=True,
+              help="The plugin whose body FILE is (auto: detect).")
+@click.option("--json", "as_json", is_flag=True, help="One JSON object per line, per file.")
+@click.pass_context
+def score_command(ctx: click.Context, files: tuple[Path, ...], plugin: str,
+                  as_json: bool) -> None:
+    """Score submission files without storing anything, and explain every point."""
+    route = route_name(plugin)
+    if route is None:
+        raise click.BadParameter(f"unknown plugin; known: {', '.join(ROUTES)}",
+                                 param_hint="--plugin")
+    rules = Rulebook.load(ctx.obj.mappings_dir)
+    failed = False
+    for file in files:
+        understood = understand(raw_request_from_file(file.read_bytes(), route, _now()), rules)
+        if understood.lead is None:
+            failed = True
+            click.echo(f"{file}: not a lead: {understood.error}", err=True)
+            continue
+        found, verdict = assess(understood.lead, rules.scoring)
+        result = verdict_summary(understood.lead, found, verdict)
+        if as_json:
+            click.echo(json.dumps({"file": str(file), **result}, ensure_ascii=False))
+        else:
+            click.echo(explain(file, result))
+    if failed:
+        sys.exit(1)
 
 
 @cli.command()

@@ -10,6 +10,7 @@ import yaml
 from connector.domain.mapping import ALL_TARGETS, FieldMapping
 from connector.domain.recognize import Lexicon
 from connector.domain.routing import Routing
+from connector.domain.scoring import ScoringRules
 from connector.intake import PARSERS
 from connector.settings import ConfigError
 
@@ -19,6 +20,7 @@ class Rulebook:
     mappings: dict[str, FieldMapping]   # plugin -> field mapping
     routing: Routing
     lexicon: Lexicon                     # labels recognised in every language
+    scoring: ScoringRules
 
     @classmethod
     def load(cls, directory: Path) -> "Rulebook":
@@ -28,7 +30,8 @@ class Rulebook:
             mappings[plugin] = _parse(path, FieldMapping.from_dict)
         lexicon = _parse(directory / "labels.yaml",
                          lambda data, src: Lexicon.from_dict(data, src, ALL_TARGETS))
-        return cls(mappings, _parse(directory / "routing.yaml", Routing.from_dict), lexicon)
+        return cls(mappings, _parse(directory / "routing.yaml", Routing.from_dict), lexicon,
+                   _parse(directory / "scoring.yaml", ScoringRules.from_dict))
 
 
 def _parse(path: Path, build) -> Any:

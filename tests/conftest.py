@@ -92,3 +92,10 @@ def app(settings, runtime):
 @pytest.fixture
 def client(app):
     return app.test_client()
+
+
+def pytest_terminal_summary(terminalreporter):
+    """Figures some tests measure (classifier accuracy), shown after every run."""
+    from tests.unit.test_classifier_accuracy import REPORT
+    for name, line in REPORT.items():
+        terminalreporter.write_line(f"{name}: {line}")

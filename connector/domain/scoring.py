@@ -1,0 +1,454 @@
+"""Four-dimension lead scoring and evidence-based classification.
+
+score() takes the lead, what enrichment found, the person's history and the
+rules from mappings/scoring.yaml, and returns a Verdict: 0-100 in fit,
+interest, behaviour and timing (each 0-25), a temperature, a category and a
+reason in plain words for every point. Junk (bots, spam, tests, our own team,
+competitors, job seekers, students, vendors) is a category decided by
+evidence, never by a low score.
+"""
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+from connector.domain.enrichment import DomainKind, Enrichment, EnrichmentRules, enrich
+from connector.domain.lead import Lead
+from connector.domain.words import WordList, plain
+
+DIMENSIONS = ("fit", "interest", "behaviour", "timing")
+DIMENSION_MAX = 25
+JUNK = ("bot", "spam", "test", "internal", "competitor", "job_seeker", "student", "vendor")
+CATEGORIES = ("prospect", "customer") + JUNK
+TEMPERATURES = ("hot", "warm", "cold")
+FORM_KINDS = ("newsletter", "download", "webinar", "contact", "quote", "demo", "callback")
+_EVIDENCE = ("customer", "job_seeker", "student", "vendor", "spam", "test")
+_SIGNALS = ("urgency", "price", "meeting", "call_me", "just_looking")
+_LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
+_VOWELS = set("aeiouy")
+_LINK_TEXT = re.compile(r"(?:https?://|www\.)\S*", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class Reason:
+    dimension: str
+    points: int
+    text: str
+
+    def __str__(self) -> str:
+        if self.points:
+            return f"{self.points:+d} {self.dimension}: {self.text}"
+        return f"{self.dimension}: {self.text}"
+
+
+@dataclass(frozen=True)
+class History:
+    """What we already know of the person (same email address)."""
+
+    previous: int = 0
+    forms: frozenset[str] = frozenset()
+    products: frozenset[str] = frozenset()
+    customer: bool = False
+
+
+@dataclass(frozen=True)
+class Evidence:
+    needs: int
+    words: tuple[tuple[int, WordList], ...]
+
+
+@dataclass(frozen=True)
+class ScoringRules:
+    hot: int
+    warm: int
+    own_domains: frozenset[str]
+    competitor_domains: frozenset[str]
+    customer_domains: frozenset[str]
+    served_countries: frozenset[str]
+    enrichment: EnrichmentRules
+    fit: dict[str, int]
+    decision_maker_titles: WordList
+    budget_fields: WordList
+    interest: dict[str, int]
+    visit_fields: frozenset[str]
+    behaviour: dict[str, int]
+    form_kinds: dict[str, int]
+    form_kind_words: dict[str, WordList]
+    page_kinds: dict[str, int]
+    page_kind_words: dict[str, WordList]
+    signals: dict[str, int]
+    signal_words: dict[str, WordList]
+    evidence: dict[str, Evidence]
+    spam: dict[str, int]
+    test_emails: tuple[str, ...]
+    test_email: int
+    data_quality: dict[str, int]
+
+    @classmethod
+    def from_dict(cls, d: Mapping[str, Any], source: str) -> "ScoringRules":
+        return _parse(d, source)
+
+
+@dataclass(frozen=True)
+class Verdict:
+    score: int
+    temperature: str
+    category: str
+    dimensions: dict[str, int]
+    reasons: tuple[Reason, ...]
+    lifecycle: str
+    data_quality: int
+    form_kind: str | None
+
+    @property
+    def junk(self) -> bool:
+        return self.category in JUNK
+
+    def reason_texts(self) -> list[str]:
+        return [str(r) for r in self.reasons]
+
+
+@dataclass
+class _Tally:
+    reasons: list[Reason] = field(default_factory=list)
+
+    def add(self, dimension: str, points: int, text: str) -> None:
+        if points:
+            self.reasons.append(Reason(dimension, points, text))
+
+    def dimension(self, name: str) -> int:
+        raw = sum(r.points for r in self.reasons if r.dimension == name)
+        return max(0, min(DIMENSION_MAX, raw))
+
+
+def assess(lead: Lead, rules: ScoringRules,
+           history: History = History()) -> tuple[Enrichment, Verdict]:
+    """Enrich, then score: everything the connector concludes about a lead."""
+    found = enrich(lead, rules.enrichment)
+    return found, score(lead, found, rules, history)
+
+
+def score(lead: Lead, found: Enrichment, rules: ScoringRules,
+          history: History = History()) -> Verdict:
+    text = plain(" ".join(t for t in (lead.subject, lead.message) if t))
+    tally = _Tally()
+    category, why = _category(lead, found, text, rules, history)
+    _fit(lead, found, rules, tally)
+    _interest(lead, rules, history, category == "customer", tally)
+    form_kind = _form_kind(lead, rules)
+    _behaviour(lead, form_kind, text, rules, tally)
+    _timing(lead, found, text, rules, tally)
+    dimensions = {d: tally.dimension(d) for d in DIMENSIONS}
+    total = sum(dimensions.values())
+
+    temperature = ("hot" if total >= rules.hot else "warm" if total >= rules.warm else "cold")
+    if category in JUNK:
+        temperature = "cold"  # junk is never anyone's hot lead, whatever it scores
+    reasons = tally.reasons + [Reason("category", 0, f"{category}: {w}") for w in why]
+    lifecycle = ("customer" if category == "customer" or history.customer
+                 else "returning" if history.previous else "new")
+    return Verdict(score=total, temperature=temperature, category=category,
+                   dimensions=dimensions, reasons=tuple(reasons), lifecycle=lifecycle,
+                   data_quality=_data_quality(lead, found, rules), form_kind=form_kind)
+
+
+def _fit(lead: Lead, found: Enrichment, rules: ScoringRules, t: _Tally) -> None:
+    f = rules.fit
+    if found.domain_kind is DomainKind.CORPORATE:
+        t.add("fit", f["corporate_domain"], f"corporate email domain {found.domain}")
+    elif found.domain_kind is DomainKind.FREE:
+        t.add("fit", f["free_mail_domain"], "free-mail address")
+    elif found.domain_kind is DomainKind.DISPOSABLE:
+        t.add("fit", f["disposable_domain"], "disposable email address")
+    if lead.company:
+        t.add("fit", f["company_given"], "company given")
+    if lead.job_title:
+        if rules.decision_maker_titles.find(plain(lead.job_title)):
+            t.add("fit", f["decision_maker"], f"decision maker ({lead.job_title})")
+        else:
+            t.add("fit", f["other_job_title"], "job title given")
+    if found.phone_country in rules.served_countries:
+        t.add("fit", f["served_country"], f"phone number from a served country ({found.phone_country})")
+    if any(rules.budget_fields.find(plain(k)) for k, v in lead.extra.items() if v):
+        t.add("fit", f["budget_given"], "budget or company size given")
+    if found.email_valid and found.phone_e164 and (lead.first_name or lead.last_name):
+        t.add("fit", f["complete_contact"], "complete contact data")
+
+
+def _interest(lead: Lead, rules: ScoringRules, history: History, customer: bool,
+              t: _Tally) -> None:
+    i = rules.interest
+    if customer:
+        t.add("interest", i["existing_customer"], "existing customer")
+    if history.previous:
+        t.add("interest", i["returning"], f"returning: {history.previous} earlier submission(s)")
+        form = (lead.form_name or lead.form_id or "").casefold()
+        if form and history.forms and form not in history.forms:
+            t.add("interest", i["another_form"], "now on another form")
+        new = {p.casefold() for p in lead.product_interests} - history.products
+        if history.products and new:
+            t.add("interest", i["another_product"], "asks about another product")
+    products = lead.product_interests[:i["max_products"]]
+    if products:
+        t.add("interest", i["per_product"] * len(products),
+              f"interested in {len(lead.product_interests)} product(s)/service(s)")
+    visits = 0
+    for key, value in lead.extra.items():
+        if plain(key).strip().replace(" ", "_") in rules.visit_fields:
+            try:
+                visits = max(visits, int(float(str(value))))
+            except ValueError:
+                continue
+    if visits:
+        t.add("interest", min(visits, i["max_visits"]) * i["per_visit"], f"{visits} visits/pages")
+
+
+def _form_kind(lead: Lead, rules: ScoringRules) -> str | None:
+    names = plain(" ".join(t for t in (lead.form_name, lead.form_id,
+                                       _path(lead.tracking.get("page_url"))) if t))
+    # The most committing kind named wins: a "quote" form on a newsletter page is a quote form.
+    for kind in sorted(rules.form_kinds, key=rules.form_kinds.get, reverse=True):
+        if rules.form_kind_words[kind].find(names):
+            return kind
+    return None
+
+
+def _behaviour(lead: Lead, kind: str | None, text: str, rules: ScoringRules,
+               t: _Tally) -> None:
+    b = rules.behaviour
+    if kind:
+        t.add("behaviour", rules.form_kinds[kind], f"{kind.replace('_', ' ')} form")
+    else:
+        t.add("behaviour", b["unknown_form"], "form of unknown kind")
+    if lead.files:
+        t.add("behaviour", b["attachment"], "attached a file")
+    length = len(lead.message or "")
+    if length >= b["detailed_message_chars"]:
+        t.add("behaviour", b["detailed_message"], f"detailed message ({length} characters)")
+    elif length >= b["some_message_chars"]:
+        t.add("behaviour", b["some_message"], "a message of some length")
+
+
+def _timing(lead: Lead, found: Enrichment, text: str, rules: ScoringRules, t: _Tally) -> None:
+    page = plain(_path(lead.tracking.get("page_url")) or "")
+    for kind, points in rules.page_kinds.items():
+        if rules.page_kind_words[kind].find(page):
+            t.add("timing", points, f"sent from a {kind} page")
+            break
+    labels = {"urgency": "urgency", "price": "asks about price", "meeting": "wants a meeting",
+              "call_me": "asks to be called", "just_looking": "just looking"}
+    hesitant = rules.signal_words["just_looking"].find(text)
+    for signal in _SIGNALS:
+        if signal == "urgency" and hesitant:
+            continue  # "ni nujno", "no rush": the urgency word is negated
+        if word := rules.signal_words[signal].find(text):
+            t.add("timing", rules.signals[signal], f"{labels[signal]} (\"{word.strip()}\")")
+    if found.phone_e164 or lead.phone:
+        t.add("timing", rules.signals["phone_given"], "phone number given")
+
+
+def _category(lead: Lead, found: Enrichment, text: str, rules: ScoringRules,
+              history: History) -> tuple[str, list[str]]:
+    if found.bot_signals:
+        return "bot", list(found.bot_signals)
+    domain = found.domain or ""
+    for category, domains in (("internal", rules.own_domains),
+                              ("competitor", rules.competitor_domains)):
+        if _domain_in(domain, domains):
+            return category, [f"address at {domain}"]
+    evidence: dict[str, tuple[int, list[str]]] = {}
+    everything = plain(" ".join(t for t in (lead.subject, lead.message, lead.first_name,
+                                            lead.last_name, lead.company) if t))
+    for category, spec in rules.evidence.items():
+        points, why = 0, []
+        haystack = everything if category == "test" else text
+        for weight, words in spec.words:
+            for word in words.find_all(haystack):  # each different phrase is more evidence
+                points += weight
+                why.append(f'"{word}"')
+        evidence[category] = (points, why)
+    _add(evidence, "test", rules.test_email, "test address",
+         any((lead.email or "").lower().startswith(p) for p in rules.test_emails))
+    links = len(_LINK.findall(lead.message or ""))
+    _add(evidence, "spam", rules.spam["links"], f"{links} links",
+         links > rules.spam["max_links"])
+    _add(evidence, "spam", rules.spam["gibberish"], "not words",
+         _gibberish(plain(_LINK_TEXT.sub(" ", lead.message or ""))))
+    _add(evidence, "job_seeker", 2, "sent from a careers page",
+         bool(rules.page_kind_words["careers"].find(plain(_path(lead.tracking.get("page_url"))
+                                                         or ""))))
+    _add(evidence, "customer", rules.evidence["customer"].needs, f"customer domain {domain}",
+         _domain_in(domain, rules.customer_domains))
+    _add(evidence, "customer", rules.evidence["customer"].needs, "known customer",
+         history.customer)
+    for category in ("test", "spam"):  # certain when shown: they outrank everything else
+        points, why = evidence[category]
+        if points >= rules.evidence[category].needs:
+            return category, why
+    candidates = [(points, category != "customer", category, why)
+                  for category, (points, why) in evidence.items()
+                  if category not in ("test", "spam") and points >= rules.evidence[category].needs]
+    if not candidates:
+        return "prospect", []
+    # Most evidence wins; on a tie a customer stays a customer.
+    _, _, category, why = max(candidates, key=lambda c: (c[0], not c[1]))
+    return category, why
+
+
+def _add(evidence: dict[str, tuple[int, list[str]]], category: str, points: int, why: str,
+         when: bool) -> None:
+    if when:
+        total, reasons = evidence[category]
+        evidence[category] = (total + points, reasons + [why])
+
+
+def _gibberish(text: str) -> bool:
+    words = [w for w in text.split() if len(w) >= 4 and w.isalpha()]
+    if len(words) < 3:
+        return False
+    voweless = sum(1 for w in words if not (_VOWELS & set(w)) or _longest_consonants(w) >= 5)
+    return voweless / len(words) > 0.5
+
+
+def _longest_consonants(word: str) -> int:
+    longest = run = 0
+    for ch in word:
+        run = 0 if ch in _VOWELS else run + 1
+        longest = max(longest, run)
+    return longest
+
+
+def _data_quality(lead: Lead, found: Enrichment, rules: ScoringRules) -> int:
+    q = rules.data_quality
+    points = ((q["email"] if found.email_valid else 0)
+              + (q["name"] if lead.first_name or lead.last_name else 0)
+              + (q["phone"] if found.phone_e164 else 0)
+              + (q["company"] if lead.company else 0)
+              + (q["message"] if lead.message else 0))
+    return min(points, 100)
+
+
+def _domain_in(domain: str, domains: frozenset[str]) -> bool:
+    return bool(domain) and any(domain == d or domain.endswith("." + d) for d in domains)
+
+
+def _path(url: str | None) -> str | None:
+    if not url:
+        return None
+    return url.split("://", 1)[-1].split("/", 1)[-1]
+
+
+# --- reading scoring.yaml ----------------------------------------------------------------
+
+def _parse(d: Mapping[str, Any], source: str) -> ScoringRules:
+    r = _Reader(d, source)
+    thresholds = r.section("thresholds", {"hot", "warm"})
+    fit = r.section("fit", {"corporate_domain", "free_mail_domain", "disposable_domain",
+                            "company_given", "decision_maker", "other_job_title",
+                            "served_country", "budget_given", "complete_contact",
+                            "decision_maker_titles", "budget_fields"})
+    interest = r.section("interest", {"existing_customer", "returning", "another_form", "another_product",
+                                      "per_product", "max_products", "per_visit", "max_visits",
+                                      "visit_fields"})
+    behaviour = r.section("behaviour", {"form_kinds", "unknown_form", "attachment",
+                                        "detailed_message", "detailed_message_chars",
+                                        "some_message", "some_message_chars", "form_kind_words"})
+    timing = r.section("timing", {"page_kinds", "page_kind_words", "signals", "words"})
+    categories = r.section("categories", set(_EVIDENCE))
+    bots = r.section("bots", {"honeypot_fields", "min_seconds_to_submit", "time_fields"})
+    quality = r.section("data_quality", {"email", "name", "phone", "company", "message"})
+    form_kinds = r.numbers(behaviour["form_kinds"], "behaviour.form_kinds", set(FORM_KINDS))
+    page_kinds = r.numbers(timing["page_kinds"], "timing.page_kinds",
+                           {"pricing", "product", "blog"})
+    signals = r.numbers(timing["signals"], "timing.signals", set(_SIGNALS) | {"phone_given"})
+    evidence = {}
+    for category in _EVIDENCE:
+        spec = categories[category]
+        where = f"categories.{category}"
+        if not isinstance(spec, Mapping) or "needs" not in spec or "words" not in spec:
+            raise ValueError(f"{source}: {where} needs 'needs' and 'words'")
+        evidence[category] = Evidence(
+            needs=r.number(spec["needs"], f"{where}.needs"),
+            words=tuple((r.number(w, f"{where}.words"), WordList.of(r.words(ws, f"{where}.words")))
+                        for w, ws in spec["words"].items()))
+    spam, test = categories["spam"], categories["test"]
+    return ScoringRules(
+        hot=r.number(thresholds["hot"], "thresholds.hot"),
+        warm=r.number(thresholds["warm"], "thresholds.warm"),
+        own_domains=r.domains("own_domains"),
+        competitor_domains=r.domains("competitor_domains"),
+        customer_domains=r.domains("customer_domains"),
+        served_countries=frozenset(c.upper() for c in r.words(d.get("served_countries", []),
+                                                              "served_countries")),
+        enrichment=EnrichmentRules(
+            default_region=str(d.get("default_region", "SI")).upper(),
+            extra_free_mail=r.domains("extra_free_mail_domains"),
+            honeypot_fields=frozenset(r.words(bots["honeypot_fields"], "bots.honeypot_fields")),
+            time_fields=frozenset(r.words(bots["time_fields"], "bots.time_fields")),
+            min_seconds_to_submit=float(bots["min_seconds_to_submit"])),
+        fit={k: r.number(v, f"fit.{k}") for k, v in fit.items() if not isinstance(v, list)},
+        decision_maker_titles=WordList.of(r.words(fit["decision_maker_titles"], "fit")),
+        budget_fields=WordList.of(r.words(fit["budget_fields"], "fit")),
+        interest={k: r.number(v, f"interest.{k}") for k, v in interest.items()
+                  if not isinstance(v, list)},
+        visit_fields=frozenset(r.words(interest["visit_fields"], "interest.visit_fields")),
+        behaviour={k: r.number(v, f"behaviour.{k}") for k, v in behaviour.items()
+                   if not isinstance(v, (list, Mapping))},
+        form_kinds=form_kinds,
+        form_kind_words=r.word_lists(behaviour["form_kind_words"], "behaviour.form_kind_words",
+                                     set(FORM_KINDS)),
+        page_kinds=page_kinds,
+        page_kind_words=r.word_lists(timing["page_kind_words"], "timing.page_kind_words",
+                                     {"pricing", "product", "blog", "careers"}),
+        signals=signals,
+        signal_words=r.word_lists(timing["words"], "timing.words", set(_SIGNALS)),
+        evidence=evidence,
+        spam={"max_links": r.number(spam.get("max_links", 2), "categories.spam.max_links"),
+              "links": r.number(spam.get("links", 4), "categories.spam.links"),
+              "gibberish": r.number(spam.get("gibberish", 4), "categories.spam.gibberish")},
+        test_emails=tuple(r.words(test.get("test_emails", []), "categories.test.test_emails")),
+        test_email=r.number(test.get("test_email", 3), "categories.test.test_email"),
+        data_quality={k: r.number(v, f"data_quality.{k}") for k, v in quality.items()},
+    )
+
+
+class _Reader:
+    """Reads scoring.yaml, naming the key of anything missing or wrong."""
+
+    def __init__(self, data: Mapping[str, Any], source: str) -> None:
+        self.data, self.source = data, source
+
+    def section(self, name: str, keys: set[str]) -> Mapping[str, Any]:
+        value = self.data.get(name)
+        if not isinstance(value, Mapping):
+            raise ValueError(f"{self.source}: '{name}' section is missing")
+        missing, unknown = keys - set(value), set(value) - keys
+        if missing:
+            raise ValueError(f"{self.source}: {name} lacks {', '.join(sorted(missing))}")
+        if unknown:
+            raise ValueError(f"{self.source}: {name} has unknown keys {', '.join(sorted(unknown))}")
+        return value
+
+    def number(self, value: Any, where: str) -> int:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise ValueError(f"{self.source}: {where} must be a number, not {value!r}")
+        return int(value)
+
+    def numbers(self, value: Any, where: str, keys: set[str]) -> dict[str, int]:
+        if not isinstance(value, Mapping) or set(value) - keys:
+            raise ValueError(f"{self.source}: {where} takes {', '.join(sorted(keys))}")
+        return {k: self.number(v, f"{where}.{k}") for k, v in value.items()}
+
+    def words(self, value: Any, where: str) -> list[str]:
+        if not isinstance(value, list) or not all(isinstance(v, (str, int)) for v in value):
+            raise ValueError(f"{self.source}: {where} must be a list of words")
+        return [str(v) for v in value]
+
+    def word_lists(self, value: Any, where: str, keys: set[str]) -> dict[str, WordList]:
+        if not isinstance(value, Mapping) or set(value) != keys:
+            raise ValueError(f"{self.source}: {where} needs lists for {', '.join(sorted(keys))}")
+        return {k: WordList.of(self.words(v, f"{where}.{k}")) for k, v in value.items()}
+
+    def domains(self, name: str) -> frozenset[str]:
+        return frozenset(d.lower().lstrip("@") for d in self.words(self.data.get(name, []), name))
