@@ -17,6 +17,7 @@ from connector import configure_logging, create_app
 from connector.ingest import understand
 from connector.intake import ROUTES, route_name
 from connector.intake.capture import raw_request_from_file
+from connector.assessment import rescore
 from connector.domain.scoring import assess
 from connector.explain import explain, verdict_summary
 from connector.rulebook import Rulebook
@@ -181,6 +182,27 @@ def reprocess(ctx: click.Context, submission_id: int | None, unparsed: bool) -> 
                        f"{result.deliveries} new deliveries")
     if failed:
         sys.exit(1)
+
+
+@cli.command("rescore")
+@click.option("--all", "everything", is_flag=True, help="Every stored lead.")
+@click.option("--since", type=click.DateTime(formats=["%Y-%m-%d", "%Y-%m-%dT%H:%M:%S"]),
+              help="Leads received on or after this date (UTC).")
+@click.pass_context
+def rescore_command(ctx: click.Context, everything: bool, since: datetime | None) -> None:
+    """Apply changed scoring and routing rules to stored leads.
+
+    Nothing already delivered is sent again; deliveries the new rules ask for are
+    added, and ones not sent yet that they no longer ask for are cancelled.
+    """
+    if everything == (since is not None):
+        raise click.UsageError("give --all or --since DATE")
+    runtime = _runtime(ctx)
+    done = rescore(runtime.db, runtime.rules, runtime.destinations, _now(),
+                   runtime.wakeup.announce,
+                   since.replace(tzinfo=timezone.utc) if since else None)
+    click.echo(f"{done.leads} leads rescored, {done.changed} changed temperature or category, "
+               f"{done.new_deliveries} new deliveries, {done.cancelled} cancelled")
 
 
 @cli.group()

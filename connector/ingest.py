@@ -13,6 +13,7 @@ from connector.domain.lead import Lead, MappingError
 from connector.domain.mapping import map_submission
 from connector.domain.submission import ParseError, RawRequest, Submission
 from connector import intake
+from connector.assessment import assess_and_route
 from connector.rulebook import Rulebook
 from connector.store import outbox
 from connector.store.database import Database
@@ -37,6 +38,8 @@ class IngestResult:
     deliveries: int = 0
     test: bool = False
     duplicate: bool = False
+    temperature: str | None = None
+    category: str | None = None
 
 
 @dataclass(frozen=True)
@@ -183,14 +186,13 @@ class Ingest:
             session.flush()
         else:
             update_lead_row(lead_row, understood.lead, now)
-        have = {(d.destination, d.action) for d in session.scalars(
-            select(DeliveryRow).where(DeliveryRow.lead_id == lead_row.id))}
-        targets = [t for t in self.rules.routing.route(understood.lead)
-                   if (t.destination, t.action) not in have]
-        rows = outbox.enqueue(session, lead_row, targets, self.configured, now)
-        if any(r.status == outbox.PENDING for r in rows):
+        routed = assess_and_route(session, lead_row, understood.lead, self.rules,
+                                  self.configured, now)
+        if any(r.status == outbox.PENDING for r in routed.new):
             self.announce(session)
-        return IngestResult(row.id, lead_row.id, deliveries=len(rows))
+        return IngestResult(row.id, lead_row.id, deliveries=len(routed.new),
+                            temperature=routed.verdict.temperature,
+                            category=routed.verdict.category)
 
     def unparsed_ids(self) -> list[int]:
         with self.db.transaction() as session:

@@ -1,8 +1,9 @@
 """Which destinations a lead is owed: rules from mappings/routing.yaml.
 
-This is the interim rule set of the foundation: it routes on which contact
-fields a lead has and on the form. Scoring (temperature and category)
-replaces it.
+Rules route on the lead's temperature and category (from scoring), and may
+also ask for contact fields or a form. Junk is never sent to Salesforce or
+Mailchimp, whatever a rule says: that is a promise of the product, not a
+setting.
 """
 from __future__ import annotations
 
@@ -10,6 +11,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 from connector.domain.lead import Lead
+from connector.domain.scoring import CATEGORIES, TEMPERATURES, Verdict
 
 # Destination -> the actions it can perform.
 DESTINATIONS: dict[str, tuple[str, ...]] = {
@@ -17,6 +19,8 @@ DESTINATIONS: dict[str, tuple[str, ...]] = {
     "mailchimp": ("member",),
     "webhook": ("lead",),
 }
+# Where junk never goes.
+CRM_AND_NEWSLETTER = frozenset({"salesforce", "mailchimp"})
 
 
 @dataclass(frozen=True)
@@ -34,8 +38,14 @@ class Rule:
     targets: tuple[Target, ...]
     has: tuple[str, ...] = ()       # every one of these lead fields is filled in
     forms: tuple[str, ...] = ()     # form id or name is one of these (any when empty)
+    temperatures: tuple[str, ...] = ()   # any when empty
+    categories: tuple[str, ...] = ()     # any when empty
 
-    def matches(self, lead: Lead) -> bool:
+    def matches(self, lead: Lead, verdict: Verdict) -> bool:
+        if self.temperatures and verdict.temperature not in self.temperatures:
+            return False
+        if self.categories and verdict.category not in self.categories:
+            return False
         if not all(lead.has(f) for f in self.has):
             return False
         if self.forms:
@@ -48,9 +58,10 @@ class Rule:
 class Routing:
     rules: tuple[Rule, ...]
 
-    def route(self, lead: Lead) -> tuple[Target, ...]:
-        """Every matching rule's targets, each once, in rule order."""
-        targets = (t for rule in self.rules if rule.matches(lead) for t in rule.targets)
+    def route(self, lead: Lead, verdict: Verdict) -> tuple[Target, ...]:
+        """Every matching rule's targets, each once, in rule order; never junk to the CRM."""
+        targets = (t for rule in self.rules if rule.matches(lead, verdict) for t in rule.targets
+                   if not (verdict.junk and t.destination in CRM_AND_NEWSLETTER))
         return tuple(dict.fromkeys(targets))
 
     @classmethod
@@ -68,17 +79,24 @@ def _rule(data: Any, where: str) -> Rule:
     if unknown:
         raise ValueError(f"{where}: unknown keys {', '.join(sorted(unknown))}")
     when = data.get("when") or {}
-    unknown = set(when) - {"has", "form"}
+    unknown = set(when) - {"has", "form", "temperature", "category"}
     if unknown:
         raise ValueError(f"{where}: unknown conditions {', '.join(sorted(unknown))} "
-                         "(known: has, form)")
+                         "(known: temperature, category, has, form)")
+    temperatures = _names(when.get("temperature"), where)
+    categories = _names(when.get("category"), where)
+    for value, known in ((temperatures, TEMPERATURES), (categories, CATEGORIES)):
+        if bad := set(value) - set(known):
+            raise ValueError(f"{where}: unknown {', '.join(sorted(bad))} "
+                             f"(known: {', '.join(known)})")
     deliver = data.get("deliver")
     if not isinstance(deliver, list) or not deliver:
         raise ValueError(f"{where}: 'deliver' must list destination:action targets")
     return Rule(name=str(data.get("name") or where),
                 targets=tuple(_target(t, where) for t in deliver),
                 has=_names(when.get("has"), where),
-                forms=_names(when.get("form"), where))
+                forms=_names(when.get("form"), where),
+                temperatures=temperatures, categories=categories)
 
 
 def _target(text: Any, where: str) -> Target:

@@ -5,7 +5,7 @@ from dataclasses import asdict
 from datetime import datetime
 from typing import Any
 
-from connector.domain.lead import Lead
+from connector.domain.lead import Consent, FileRef, Lead
 from connector.store.models import LeadRow
 
 # What a destination may see of a lead: the canonical fields, never internals.
@@ -39,3 +39,17 @@ def _columns(lead: Lead) -> dict[str, Any]:
     data["product_interests"] = list(lead.product_interests)
     data["files"] = [asdict(f) for f in lead.files]
     return data
+
+
+def lead_of_row(row: LeadRow) -> Lead:
+    """The domain lead a stored row holds, for scoring it again."""
+    return Lead(
+        plugin=row.plugin, form_id=row.form_id, form_name=row.form_name, email=row.email,
+        first_name=row.first_name, last_name=row.last_name, phone=row.phone,
+        company=row.company, job_title=row.job_title, website=row.website,
+        subject=row.subject, message=row.message,
+        product_interests=tuple(row.product_interests or ()),
+        consent=Consent(**row.consent) if row.consent else None,
+        tracking=dict(row.tracking or {}),
+        files=tuple(FileRef(**f) for f in row.files or ()),
+        extra=dict(row.extra or {}))

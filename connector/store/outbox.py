@@ -29,7 +29,8 @@ RETRYING = "retrying"
 DELIVERED = "delivered"
 DEAD = "dead"
 WAITING_FOR_CONFIG = "waiting_for_config"
-STATUSES = (PENDING, IN_PROGRESS, RETRYING, DELIVERED, DEAD, WAITING_FOR_CONFIG)
+CANCELLED = "cancelled"      # rescoring no longer routes the lead there; never sent
+STATUSES = (PENDING, IN_PROGRESS, RETRYING, DELIVERED, DEAD, WAITING_FOR_CONFIG, CANCELLED)
 _DUE = (PENDING, RETRYING)
 
 

@@ -36,7 +36,7 @@ def test_leads_and_deliveries_as_json(client, invoke):
 
     leads = json.loads(invoke("leads", "--json").stdout)
     assert [(lead["email"], lead["plugin"], lead["temperature"]) for lead in leads] == [
-        ("ziga.kovacic@example.si", "cf7", None)]
+        ("ziga.kovacic@example.si", "cf7", "hot")]
     deliveries = json.loads(invoke("deliveries", "--json").stdout)
     assert {(d["destination"], d["status"], d["lead_id"]) for d in deliveries} == {
         ("salesforce", "waiting_for_config", leads[0]["id"]),
@@ -59,12 +59,12 @@ def test_reprocess_after_the_mapping_is_fixed(client, runtime, invoke, settings,
     (fixed / "generic.yaml").write_text(yaml.safe_dump(mapping))
 
     out = invoke("reprocess", "--unparsed", CONNECTOR_MAPPINGS_DIR=str(fixed)).stdout
-    assert "lead" in out and "1 new deliveries" in out
+    assert "lead" in out and "0 new deliveries" in out  # cold, and no address to nurture
     with runtime.db.transaction() as s:
         sub = s.get(SubmissionRow, resp.json["submission_id"])
         lead = s.scalars(select(LeadRow)).one()
         assert (sub.status, sub.error, lead.phone) == ("accepted", None, "041555666")
-        assert [d.destination for d in s.scalars(select(DeliveryRow))] == ["salesforce"]
+        assert (lead.temperature, lead.category) == ("cold", "prospect")
     # Again: nothing new, no second lead or delivery.
     out = invoke("reprocess", str(resp.json["submission_id"]),
                  CONNECTOR_MAPPINGS_DIR=str(fixed)).stdout

@@ -1,0 +1,108 @@
+"""Scoring a stored lead and routing it: one path for intake and for `connector rescore`."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Callable, Iterable
+
+from sqlalchemy import select, update
+from sqlalchemy.orm import Session
+
+from connector.domain.lead import Lead
+from connector.domain.scoring import History, Verdict, assess
+from connector.rulebook import Rulebook
+from connector.store import outbox
+from connector.store.database import Database
+from connector.store.leads import lead_of_row
+from connector.store.models import DeliveryRow, LeadRow
+
+# Deliveries that have not gone out yet, and may be called off when routing changes.
+_NOT_SENT = (outbox.PENDING, outbox.RETRYING, outbox.WAITING_FOR_CONFIG)
+
+
+@dataclass(frozen=True)
+class Routed:
+    verdict: Verdict
+    new: list[DeliveryRow]
+    cancelled: int
+
+
+def assess_and_route(session: Session, row: LeadRow, lead: Lead, rules: Rulebook,
+                     configured: Iterable[str], now: datetime) -> Routed:
+    """Score the lead against the person's history, store the verdict, and owe it the
+    deliveries routing now asks for: new ones are added, unsent ones no longer asked
+    for are cancelled, and nothing already delivered is touched or sent again."""
+    found, verdict = assess(lead, rules.scoring, history_of(session, row))
+    row.score = verdict.score
+    row.temperature = verdict.temperature
+    row.category = verdict.category
+    row.dimensions = verdict.dimensions
+    row.reasons = verdict.reason_texts()
+    row.enrichment = {**found.to_dict(), "lifecycle": verdict.lifecycle,
+                      "data_quality": verdict.data_quality, "form_kind": verdict.form_kind}
+    wanted = set(rules.routing.route(lead, verdict))
+    existing = list(session.scalars(select(DeliveryRow).where(DeliveryRow.lead_id == row.id)))
+    have = {(d.destination, d.action) for d in existing}
+    new = outbox.enqueue(session, row, [t for t in rules.routing.route(lead, verdict)
+                                        if (t.destination, t.action) not in have],
+                         configured, now)
+    stale = [d.id for d in existing if d.status in _NOT_SENT and
+             not any(t.destination == d.destination and t.action == d.action for t in wanted)]
+    if stale:
+        session.execute(update(DeliveryRow).where(DeliveryRow.id.in_(stale))
+                        .values(status=outbox.CANCELLED, updated_at=now,
+                                last_error="no longer routed after rescoring"))
+    return Routed(verdict, new, len(stale))
+
+
+def history_of(session: Session, row: LeadRow) -> History:
+    """The person's earlier leads (same email address), for interest and lifecycle."""
+    if not row.email:
+        return History()
+    earlier = session.execute(
+        select(LeadRow.form_name, LeadRow.form_id, LeadRow.product_interests, LeadRow.category)
+        .where(LeadRow.email == row.email, LeadRow.id != row.id,
+               LeadRow.created_at <= row.created_at)).all()
+    if not earlier:
+        return History()
+    return History(
+        previous=len(earlier),
+        forms=frozenset((f or i or "").casefold() for f, i, _, _ in earlier if f or i),
+        products=frozenset(p.casefold() for _, _, ps, _ in earlier for p in (ps or [])),
+        customer=any(c == "customer" for *_, c in earlier))
+
+
+@dataclass
+class Rescored:
+    leads: int = 0
+    changed: int = 0        # temperature or category changed
+    new_deliveries: int = 0
+    cancelled: int = 0
+
+
+def rescore(db: Database, rules: Rulebook, configured: Iterable[str], now: datetime,
+            announce: Callable[[Session], None], since: datetime | None = None,
+            batch: int = 500) -> Rescored:
+    """Apply today's rules to stored leads, oldest first, a batch per transaction."""
+    done = Rescored()
+    last_id = 0
+    while True:
+        with db.transaction() as session:
+            query = select(LeadRow).where(LeadRow.id > last_id).order_by(LeadRow.id).limit(batch)
+            if since is not None:
+                query = query.where(LeadRow.created_at >= since)
+            rows = list(session.scalars(query))
+            if not rows:
+                return done
+            queued = False
+            for row in rows:
+                before = (row.temperature, row.category)
+                routed = assess_and_route(session, row, lead_of_row(row), rules, configured, now)
+                done.leads += 1
+                done.changed += before != (row.temperature, row.category)
+                done.new_deliveries += len(routed.new)
+                done.cancelled += routed.cancelled
+                queued |= any(d.status == outbox.PENDING for d in routed.new)
+            if queued:
+                announce(session)
+            last_id = rows[-1].id

@@ -1,0 +1,121 @@
+"""Scoring at intake and `connector rescore`, on both databases."""
+from __future__ import annotations
+
+import copy
+import shutil
+
+import pytest
+import yaml
+from click.testing import CliRunner
+from sqlalchemy import select
+
+from connector.cli import cli
+from connector.store.models import DeliveryRow, LeadRow
+from tests.conftest import TOKEN
+
+HOT = {"form_name": "Povpraševanje za ponudbo", "name": "Marko Horvat",
+       "email": "marko@gradnje-horvat.si", "phone": "041 555 123", "company": "Gradnje Horvat",
+       "message": "Nujno potrebujemo ponudbo za spletno trgovino. Pokličite me danes."}
+JOB = {"name": "Žan Golob", "email": "zan.golob@gmail.com",
+       "message": "Pošiljam prošnjo za zaposlitev, življenjepis je v prilogi."}
+COLD = {"form_name": "Prijava na novice", "email": "info@mizarstvo-zajc.si"}
+
+
+def post(client, fields):
+    resp = client.post(f"/hooks/generic?token={TOKEN}", json=fields)
+    assert resp.status_code == 200, resp.json
+    return resp.json["lead_id"]
+
+
+def stored(runtime, lead_id):
+    with runtime.db.transaction() as s:
+        lead = s.get(LeadRow, lead_id)
+        deliveries = {(d.destination, d.status) for d in
+                      s.scalars(select(DeliveryRow).where(DeliveryRow.lead_id == lead_id))}
+        return lead, deliveries
+
+
+def test_leads_are_scored_at_intake_and_routed_by_temperature_and_category(client, runtime):
+    hot, job, cold = (post(client, f) for f in (HOT, JOB, COLD))
+
+    lead, deliveries = stored(runtime, hot)
+    assert (lead.temperature, lead.category) == ("hot", "prospect")
+    assert lead.score == sum(lead.dimensions.values()) and lead.score >= 50
+    assert any("asks to be called" in r for r in lead.reasons)
+    assert lead.enrichment["phone_e164"] == "+38641555123"
+    assert lead.enrichment["lifecycle"] == "new"
+    assert {d for d, _ in deliveries} == {"salesforce", "mailchimp"}
+
+    lead, deliveries = stored(runtime, job)
+    assert (lead.temperature, lead.category) == ("cold", "job_seeker")
+    assert deliveries == set()  # kept and counted, never synced
+
+    lead, deliveries = stored(runtime, cold)
+    assert (lead.temperature, lead.category) == ("cold", "prospect")
+    assert {d for d, _ in deliveries} == {"mailchimp"}
+
+
+def test_a_returning_person_is_more_interested(client, runtime):
+    first = post(client, dict(COLD, name="Ana"))
+    again = post(client, dict(HOT, email=COLD["email"], form_name="Demo"))
+
+    lead, _ = stored(runtime, again)
+    assert lead.enrichment["lifecycle"] == "returning"
+    assert any("returning" in r for r in lead.reasons)
+    assert any("another form" in r for r in lead.reasons)
+    assert stored(runtime, first)[0].enrichment["lifecycle"] == "new"
+
+
+def test_rescore_applies_new_rules_without_resending(client, runtime, settings, tmp_path):
+    hot = post(client, HOT)
+    with runtime.db.transaction() as s:  # Salesforce already has it
+        d = s.scalars(select(DeliveryRow).where(DeliveryRow.lead_id == hot,
+                                                DeliveryRow.destination == "salesforce")).one()
+        d.status = "delivered"
+    job = post(client, JOB)
+
+    tuned = tmp_path / "tuned"
+    shutil.copytree(settings.mappings_dir, tuned)
+    scoring = yaml.safe_load((tuned / "scoring.yaml").read_text())
+    scoring["thresholds"] = {"hot": 101, "warm": 100}        # nobody is hot or warm now
+    scoring["categories"]["job_seeker"]["needs"] = 99          # and job seekers are prospects
+    (tuned / "scoring.yaml").write_text(yaml.safe_dump(copy.deepcopy(scoring)))
+    env = {"CONNECTOR_DATABASE_URL": settings.resolved_database_url,
+           "CONNECTOR_DATA_DIR": str(settings.data_dir), "CONNECTOR_WEBHOOK_TOKEN": TOKEN,
+           "CONNECTOR_MAPPINGS_DIR": str(tuned)}
+
+    result = CliRunner().invoke(cli, ["rescore", "--all"], env=env, catch_exceptions=False)
+
+    assert result.exit_code == 0, result.output
+    assert "2 leads rescored, 2 changed temperature or category, 1 new deliveries" in result.output
+    lead, deliveries = stored(runtime, hot)
+    assert lead.temperature == "cold"
+    # Delivered stays delivered; the hot lead's Mailchimp delivery is still owed (cold
+    # prospects are nurtured), so nothing was cancelled for it.
+    assert deliveries == {("salesforce", "delivered"), ("mailchimp", "waiting_for_config")}
+    lead, deliveries = stored(runtime, job)
+    assert (lead.category, deliveries) == ("prospect", {("mailchimp", "waiting_for_config")})
+
+
+def test_rescore_cancels_what_is_no_longer_owed(client, runtime, settings, tmp_path):
+    cold = post(client, COLD)
+    tuned = tmp_path / "tuned"
+    shutil.copytree(settings.mappings_dir, tuned)
+    scoring = yaml.safe_load((tuned / "scoring.yaml").read_text())
+    scoring["own_domains"] = ["mizarstvo-zajc.si"]
+    (tuned / "scoring.yaml").write_text(yaml.safe_dump(scoring))
+    env = {"CONNECTOR_DATABASE_URL": settings.resolved_database_url,
+           "CONNECTOR_DATA_DIR": str(settings.data_dir), "CONNECTOR_WEBHOOK_TOKEN": TOKEN,
+           "CONNECTOR_MAPPINGS_DIR": str(tuned)}
+
+    result = CliRunner().invoke(cli, ["rescore", "--since", "2000-01-01"], env=env)
+
+    assert "1 cancelled" in result.output, result.output
+    lead, deliveries = stored(runtime, cold)
+    assert lead.category == "internal"
+    assert deliveries == {("mailchimp", "cancelled")}
+
+
+def test_rescore_needs_all_or_since():
+    result = CliRunner().invoke(cli, ["rescore"], env={"CONNECTOR_WEBHOOK_TOKEN": "x" * 20})
+    assert result.exit_code == 2 and "give --all or --since DATE" in result.output
