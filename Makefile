@@ -29,7 +29,7 @@ test: install-test
 	$(BIN)/python -m pytest
 
 bench: install-test
-	$(BIN)/python bench/intake_ack.py
+	$(BIN)/python bench/scoring_throughput.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

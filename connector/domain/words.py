@@ -12,20 +12,23 @@ _CYRILLIC = dict(zip(
     "абвгдђежзијклљмнњопрстћуфхцчџш",
     ["a", "b", "v", "g", "d", "dj", "e", "z", "z", "i", "j", "k", "l", "lj", "m", "n", "nj",
      "o", "p", "r", "s", "t", "c", "u", "f", "h", "c", "c", "dz", "s"]))
-_NON_WORD = re.compile(r"[^\w]+|_")
+_CYRILLIC_TABLE = str.maketrans(_CYRILLIC)
+_NON_WORD = re.compile(r"[\W_]+")
+_CYRILLIC_CHAR = re.compile(r"[\u0400-\u04ff]")
+_COMBINING = re.compile(r"[\u0300-\u036f]")
+# Letters NFKD leaves whole.
+_WHOLE = str.maketrans({"ł": "l", "ß": "ss", "đ": "dj", "ø": "o"})
 
 
 @lru_cache(maxsize=4096)
 def plain(text: str) -> str:
     """'Pošljite PONUDBO, хитно!' -> ' posljite ponudbo hitno ' (padded for whole-word search)."""
     folded = text.casefold()
-    if any("\u0400" <= ch <= "\u04ff" for ch in folded):
-        folded = "".join(_CYRILLIC.get(ch, ch) for ch in folded)
-    decomposed = unicodedata.normalize("NFKD", folded)
-    stripped = "".join(ch for ch in decomposed if not unicodedata.combining(ch))
-    # Letters NFKD leaves whole.
-    stripped = stripped.translate(str.maketrans({"ł": "l", "ß": "ss", "đ": "dj", "ø": "o"}))
-    return " " + " ".join(_NON_WORD.sub(" ", stripped).split()) + " "
+    if not folded.isascii():
+        if _CYRILLIC_CHAR.search(folded):
+            folded = folded.translate(_CYRILLIC_TABLE)
+        folded = _COMBINING.sub("", unicodedata.normalize("NFKD", folded)).translate(_WHOLE)
+    return " " + _NON_WORD.sub(" ", folded).strip() + " "
 
 
 @dataclass(frozen=True)
