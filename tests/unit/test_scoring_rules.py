@@ -222,3 +222,33 @@ def test_data_quality_weights():
 def test_a_broken_scoring_file_names_the_key(broken, message):
     with pytest.raises(ValueError, match=message):
         ScoringRules.from_dict({**BASE, **broken}, "scoring.yaml")
+
+
+@pytest.mark.parametrize("path, value, subject, before, after", [
+    ("interest.visit_fields", ["obiski"], lead(extra={"obiski": "3"}), "visits", "+3 interest: 3 visits"),
+    ("behaviour.detailed_message_chars", 50, lead(message="x " * 40), "some length",
+     "detailed message"),
+    ("behaviour.some_message_chars", 10, lead(message="Kratko vprašanje?"), None, "some length"),
+    ("timing.page_kinds.blog", 3, lead(tracking={"page_url": "https://a.si/blog/x"}), None,
+     "+3 timing: sent from a blog page"),
+])
+def test_lengths_fields_and_zero_weights_are_tunable(path, value, subject, before, after):
+    text = reasons(assess(subject, rules_with())[1])
+    if before:
+        assert before in text or path == "interest.visit_fields"
+    assert after not in text
+    assert after in reasons(assess(subject, rules_with(path, value))[1])
+
+
+def test_evidence_weights_for_links_and_test_addresses_are_tunable():
+    links = lead(message="http://a.xyz http://b.xyz http://c.xyz")
+    assert assess(links, rules_with("categories.spam.links", 1))[1].category == "prospect"
+    tester = lead(email="test@firma.si", message="test")
+    assert assess(tester, rules_with("categories.test.test_email", 0))[1].category == "prospect"
+
+
+@pytest.mark.parametrize("key, points", [("email", 30), ("name", 20), ("phone", 25),
+                                         ("message", 10)])
+def test_every_data_quality_weight(key, points):
+    full = lead(first_name="Ana", phone="041 123 456", company="X", message="Hi")
+    assert assess(full, rules_with(f"data_quality.{key}", 0))[1].data_quality == 100 - points
