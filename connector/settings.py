@@ -77,6 +77,30 @@ class Settings:
     # Signs forwarded bodies (X-Connector-Signature: sha256=<hmac>).
     forward_secret: str = field(default="", repr=False)
     forward_timeout_seconds: float = 10.0
+    # Salesforce (environment keys SALESFORCE_*, as Salesforce's own docs name them).
+    # The flow follows from what is given: a private key -> JWT bearer (recommended
+    # for servers); a username and password -> username-password; only a client id
+    # and secret -> client credentials (login_url must then be your My Domain).
+    salesforce_login_url: str = "https://login.salesforce.com"
+    salesforce_client_id: str = field(default="", repr=False)
+    salesforce_client_secret: str = field(default="", repr=False)
+    salesforce_username: str = ""
+    salesforce_password: str = field(default="", repr=False)
+    salesforce_security_token: str = field(default="", repr=False)
+    salesforce_private_key_file: str = ""
+    salesforce_api_version: str = "62.0"
+    # Who owns new Leads (a user 005… or queue 00G… id); empty: Salesforce decides.
+    salesforce_lead_owner_id: str = ""
+    # Who gets the call-back Task when the Lead's owner is a queue: user ids,
+    # taken in turn (round robin by submission).
+    salesforce_task_owner_ids: tuple[str, ...] = ()
+    # Sforce-Auto-Assign header on Lead creation: TRUE, FALSE or an assignment rule
+    # id; empty sends none (Salesforce then applies the default rule).
+    salesforce_auto_assign: str = ""
+    salesforce_lead_source: str = "Web"
+    salesforce_timeout_seconds: float = 15.0
+    # Slow down when this share of the daily API allowance is used (Sforce-Limit-Info).
+    salesforce_slow_down_at: float = 0.9
 
     @property
     def resolved_database_url(self) -> str:
@@ -90,9 +114,9 @@ class Settings:
         if config_file:
             values.update(_read_config_file(Path(config_file)))
         for f in dataclasses.fields(cls):
-            key = PREFIX + f.name.upper()
-            if key in env:
-                values[f.name] = env[key]
+            for key in (PREFIX + f.name.upper(), _own_prefix_key(f.name)):
+                if key and key in env:
+                    values[f.name] = env[key]
         return cls.from_mapping(values)
 
     @classmethod
@@ -133,6 +157,13 @@ class Settings:
             except ValueError:
                 raise ConfigError(f"{PREFIX}STANDARD_WEBHOOK_SECRETS: each secret must be "
                                   "whsec_ followed by base64") from None
+        sf_url = urlsplit(self.salesforce_login_url)
+        if sf_url.scheme != "https" and sf_url.hostname not in ("127.0.0.1", "localhost"):
+            raise ConfigError("SALESFORCE_LOGIN_URL must be an https URL")
+        if self.salesforce_private_key_file and not Path(self.salesforce_private_key_file).is_file():
+            raise ConfigError("SALESFORCE_PRIVATE_KEY_FILE names a file that does not exist")
+        if not 0 < self.salesforce_slow_down_at <= 1:
+            raise ConfigError("SALESFORCE_SLOW_DOWN_AT must be a share between 0 and 1")
         if self.forward_url:
             parts = urlsplit(self.forward_url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -145,6 +176,14 @@ class Settings:
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
+
+
+# Keys their vendors' docs name without our prefix.
+_OWN_PREFIXES = ("salesforce_",)
+
+
+def _own_prefix_key(name: str) -> str | None:
+    return name.upper() if name.startswith(_OWN_PREFIXES) else None
 
 
 def _read_config_file(path: Path) -> dict[str, Any]:
@@ -268,4 +307,20 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "forward_url": _str,
     "forward_secret": _str,
     "forward_timeout_seconds": _positive_float,
+    "salesforce_login_url": _str,
+    "salesforce_client_id": _str,
+    "salesforce_client_secret": _str,
+    "salesforce_username": _str,
+    "salesforce_password": _str,
+    "salesforce_security_token": _str,
+    "salesforce_private_key_file": _str,
+    "salesforce_api_version": _str,
+    "salesforce_lead_owner_id": _str,
+    "salesforce_task_owner_ids": lambda key, raw: tuple(
+        p.strip() for p in (raw if isinstance(raw, (list, tuple)) else _str(key, raw).split(","))
+        if str(p).strip()),
+    "salesforce_auto_assign": _str,
+    "salesforce_lead_source": _str,
+    "salesforce_timeout_seconds": _positive_float,
+    "salesforce_slow_down_at": _positive_float,
 }

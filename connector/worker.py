@@ -10,7 +10,7 @@ from datetime import datetime, timedelta, timezone
 from typing import Callable, Mapping, Protocol
 
 from connector.adapters.base import Destination
-from connector.adapters.errors import DeliveryError, RetryableError
+from connector.adapters.errors import DeliveryError, DestinationPaused, RetryableError
 from connector.retry import quick_retry
 from connector.store import outbox
 from connector.store.database import Database, StorageUnavailable
@@ -42,6 +42,8 @@ class Worker:
         self.sleep = sleep
         self.id = f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
         self._stop = threading.Event()
+        # Destination -> until when nothing is sent to it (rate limit, refused credentials).
+        self.paused: dict[str, datetime] = {}
 
     def run(self, burst: bool = False) -> None:
         """Work until stop(); with burst, until nothing is due."""
@@ -74,9 +76,15 @@ class Worker:
 
     def run_once(self) -> int:
         """Claim one batch and deliver it; how many deliveries were handled."""
-        claims = outbox.claim(self.db, self.id, sorted(self.destinations), self.clock(),
-                              self.lease, self.batch_size)
+        now = self.clock()
+        self.paused = {d: t for d, t in self.paused.items() if t > now}
+        ready = sorted(d for d in self.destinations if d not in self.paused)
+        claims = outbox.claim(self.db, self.id, ready, now, self.lease, self.batch_size)
         for claim in claims:
+            if claim.destination in self.paused:
+                outbox.defer(self.db, claim, self.id, RetryableError("destination paused"),
+                             self.paused[claim.destination], self.clock())
+                continue
             self._deliver(claim)
         return len(claims)
 
@@ -85,6 +93,12 @@ class Worker:
         retrying = quick_retry(self.sleep) if self.sleep else quick_retry()
         try:
             result = retrying(destination.deliver, claim.job)
+        except DestinationPaused as err:
+            until = self.clock() + timedelta(seconds=err.pause_seconds)
+            self.paused[claim.destination] = until
+            outbox.defer(self.db, claim, self.id, err, until, self.clock())
+            log.warning("%s paused until %s: %s", claim.destination, until.isoformat(), err)
+            return
         except DeliveryError as err:
             self._record_failure(claim, err)
             return

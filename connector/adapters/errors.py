@@ -20,3 +20,12 @@ class RetryableError(DeliveryError):
 
 class PermanentError(DeliveryError):
     """Fails again unchanged: validation, a bad mapping. Goes to the dead letter."""
+
+
+class DestinationPaused(RetryableError):
+    """The destination cannot take anything for a while (API allowance used up,
+    credentials refused): every delivery to it waits, and none loses an attempt."""
+
+    def __init__(self, code: str, vendor_message: str = "", pause_seconds: float = 3600) -> None:
+        super().__init__(code, vendor_message, retry_after=pause_seconds)
+        self.pause_seconds = pause_seconds

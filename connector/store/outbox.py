@@ -111,6 +111,20 @@ def fail(db: Database, claim_: Claim, worker_id: str, err: DeliveryError,
     return status if ok else None
 
 
+def defer(db: Database, claim_: Claim, worker_id: str, err: DeliveryError,
+          until: datetime, now: datetime) -> bool:
+    """Put the delivery back untried: the destination is paused, not the delivery at fault."""
+    with db.transaction() as session:
+        result = session.execute(
+            update(DeliveryRow)
+            .where(DeliveryRow.id == claim_.delivery_id, DeliveryRow.status == IN_PROGRESS,
+                   DeliveryRow.leased_by == worker_id)
+            .values(status=RETRYING, attempts=DeliveryRow.attempts - 1, next_attempt_at=until,
+                    lease_until=None, leased_by=None, updated_at=now,
+                    last_error=str(err)[:1000], vendor_message=err.vendor_message[:10_000]))
+        return result.rowcount == 1
+
+
 def _finish(db: Database, claim_: Claim, worker_id: str, now: datetime, **values) -> bool:
     with db.transaction() as session:
         result = session.execute(

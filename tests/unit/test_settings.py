@@ -82,3 +82,26 @@ def test_source_tokens_and_secret_lists_are_read_from_text():
 def test_bad_auth_settings_name_the_key(env, message):
     with pytest.raises(ConfigError, match=message):
         Settings.from_env(env)
+
+
+def test_salesforce_keys_use_salesforces_own_names(tmp_path):
+    from connector.adapters.registry import configured_destinations, salesforce_credentials
+    env = {"SALESFORCE_CLIENT_ID": "3MVG9-key", "SALESFORCE_USERNAME": "int@acme.example",
+           "SALESFORCE_PASSWORD": "pw", "SALESFORCE_SECURITY_TOKEN": "tok",
+           "SALESFORCE_TASK_OWNER_IDS": "005A, 005B", "SALESFORCE_API_VERSION": "61.0"}
+    s = Settings.from_env(env)
+    assert s.salesforce_task_owner_ids == ("005A", "005B")
+    assert salesforce_credentials(s).flow == "password"
+    assert "pw" not in repr(s) and "tok" not in repr(s)
+    assert "salesforce" in configured_destinations(s)
+    assert "salesforce" not in configured_destinations(Settings())
+
+
+@pytest.mark.parametrize("env, message", [
+    ({"SALESFORCE_LOGIN_URL": "http://login.salesforce.com"}, "must be an https URL"),
+    ({"SALESFORCE_PRIVATE_KEY_FILE": "/nonexistent.pem"}, "names a file that does not exist"),
+    ({"SALESFORCE_SLOW_DOWN_AT": "2"}, "between 0 and 1"),
+])
+def test_bad_salesforce_settings_name_the_key(env, message):
+    with pytest.raises(ConfigError, match=message):
+        Settings.from_env(env)

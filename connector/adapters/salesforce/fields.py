@@ -1,0 +1,75 @@
+"""Lead payloads -> Salesforce Lead and Task fields, through mappings/salesforce.yaml."""
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+RATING = {"hot": "Hot", "warm": "Warm", "cold": "Cold"}
+DESCRIPTION_LIMIT = 32_000
+
+
+@dataclass(frozen=True)
+class FieldMap:
+    lead: dict[str, str]                  # Salesforce field -> lead payload path
+    defaults: dict[str, str] = field(default_factory=dict)
+    status: str = "Open - Not Contacted"
+    task_subject: str = "Call back now: {name}"
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str) -> "FieldMap":
+        lead = data.get("lead")
+        if not isinstance(lead, Mapping) or not all(isinstance(v, str) for v in lead.values()):
+            raise ValueError(f"{source}: 'lead' must map Salesforce fields to lead fields")
+        defaults = data.get("defaults") or {}
+        return cls({str(k): v for k, v in lead.items()},
+                   {str(k): str(v) for k, v in defaults.items()},
+                   str(data.get("status", cls.status)),
+                   str(data.get("task_subject", cls.task_subject)))
+
+
+def lead_fields(lead: Mapping[str, Any], fmap: FieldMap, lead_source: str) -> dict[str, Any]:
+    fields: dict[str, Any] = {}
+    for sf_field, path in fmap.lead.items():
+        value = _at(lead, path)
+        if value not in (None, "", [], {}):
+            fields[sf_field] = ", ".join(map(str, value)) if isinstance(value, list) else value
+    for sf_field, default in fmap.defaults.items():
+        fields.setdefault(sf_field, default)
+    fields["Rating"] = RATING.get(lead.get("temperature") or "", "Warm")
+    fields["LeadSource"] = lead_source
+    fields["Description"] = description(lead)
+    return fields
+
+
+def description(lead: Mapping[str, Any]) -> str:
+    parts = []
+    if lead.get("message"):
+        parts.append(str(lead["message"]))
+    form = lead.get("form_name") or lead.get("form_id")
+    tracking = lead.get("tracking") or {}
+    source = ", ".join(f"{k}={v}" for k, v in tracking.items()
+                       if k.startswith("utm_") or k in ("page_url", "referrer"))
+    parts.append(f"Form: {form or 'unknown'} ({lead.get('plugin')})" + (f"; {source}" if source else ""))
+    if lead.get("score") is not None:
+        dims = ", ".join(f"{k} {v}" for k, v in (lead.get("dimensions") or {}).items())
+        parts.append(f"Score {lead['score']}/100 ({dims}), {lead.get('temperature')}, "
+                     f"{lead.get('category')}")
+    if lead.get("reasons"):
+        parts.append("\n".join(f"- {r}" for r in lead["reasons"]))
+    if lead.get("product_interests"):
+        parts.append("Interested in: " + ", ".join(lead["product_interests"]))
+    return "\n\n".join(parts)[:DESCRIPTION_LIMIT]
+
+
+def full_name(lead: Mapping[str, Any]) -> str:
+    name = " ".join(p for p in (lead.get("first_name"), lead.get("last_name")) if p)
+    return name or lead.get("email") or lead.get("phone") or "web lead"
+
+
+def _at(data: Mapping[str, Any], path: str) -> Any:
+    node: Any = data
+    for key in path.split("."):
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(key)
+    return node
