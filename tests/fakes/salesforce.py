@@ -1,0 +1,284 @@
+"""A fake Salesforce that behaves like the real API for everything the connector calls:
+the OAuth token endpoint, SOQL queries (the subset we send), sObject create/update,
+and Composite with references and all-or-none rollback. It answers with Salesforce's
+error bodies, sends Sforce-Limit-Info, enforces required fields and the daily
+allowance, can block duplicates like a duplicate rule, and takes injected failures
+and latency. It counts calls. Served on 127.0.0.1, port 0."""
+from __future__ import annotations
+
+import copy
+import itertools
+import json
+import re
+import threading
+import time
+from dataclasses import dataclass, field
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+API = "/services/data/v62.0"
+PREFIX = {"Lead": "00Q", "Task": "00T", "Contact": "003"}
+REQUIRED = {"Lead": ("LastName", "Company"), "Task": (), "Contact": ("LastName",)}
+PRIORITIES = {"High", "Normal", "Low"}
+
+
+class SalesforceError(Exception):
+    def __init__(self, status: int, code: str, message: str, extra: dict | None = None) -> None:
+        super().__init__(code)
+        self.status, self.body = status, [{"errorCode": code, "message": message, **(extra or {})}]
+
+
+@dataclass
+class FakeSalesforce:
+    daily_limit: int = 15_000
+    block_duplicate_leads: bool = False
+    latency: float = 0.0
+    records: dict[str, dict[str, dict]] = field(
+        default_factory=lambda: {"Lead": {}, "Task": {}, "Contact": {}})
+    calls: list[str] = field(default_factory=list)     # "METHOD path" of every REST call
+    token_calls: int = 0
+    # (status, body) answers for the next REST calls, in order, before any real work;
+    # fail_calls answers chosen calls (by number, from 1) the same way.
+    failures: list[tuple[int, Any]] = field(default_factory=list)
+    fail_calls: dict[int, tuple[int, Any]] = field(default_factory=dict)
+    # REST calls (by number, from 1) that do their work but are never answered, as when
+    # the connection drops after Salesforce committed.
+    swallow_calls: set[int] = field(default_factory=set)
+
+    def __post_init__(self) -> None:
+        self._lock = threading.RLock()
+        self._ids = itertools.count(1)
+        self._release = threading.Event()
+        fake = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:  # noqa: N802
+                fake._handle(self)
+
+            do_GET = do_PATCH = do_POST  # noqa: N815
+
+            def log_message(self, *args: Any) -> None:
+                pass
+
+        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
+        self.server.daemon_threads = True
+        self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
+        threading.Thread(target=self.server.serve_forever, daemon=True).start()
+
+    # --- what tests look at -----------------------------------------------------------
+    @property
+    def leads(self) -> list[dict]:
+        return list(self.records["Lead"].values())
+
+    @property
+    def tasks(self) -> list[dict]:
+        return list(self.records["Task"].values())
+
+    def add(self, sobject: str, **fields: Any) -> str:
+        with self._lock:
+            return self._create(sobject, fields)
+
+    def fail_next(self, *answers: tuple[int, Any]) -> None:
+        with self._lock:
+            self.failures.extend(answers)
+
+    def release(self) -> None:
+        self._release.set()
+
+    def stop(self) -> None:
+        self._release.set()
+        self.server.shutdown()
+        self.server.server_close()
+
+    # --- HTTP ---------------------------------------------------------------------------
+    def _handle(self, h: BaseHTTPRequestHandler) -> None:
+        length = int(h.headers.get("Content-Length") or 0)
+        raw = h.rfile.read(length) if length else b""
+        url = urlsplit(h.path)
+        if url.path == "/services/oauth2/token":
+            return self._token(h, raw)
+        if h.headers.get("Authorization", "") != "Bearer fake-token":
+            return _send(h, 401, [{"errorCode": "INVALID_SESSION_ID",
+                                   "message": "Session expired or invalid"}])
+        with self._lock:
+            self.calls.append(f"{h.command} {url.path}")
+            count = len(self.calls)
+            injected = self.fail_calls.get(count) or (
+                self.failures.pop(0) if self.failures else None)
+        if self.latency:
+            time.sleep(self.latency)
+        headers = {"Sforce-Limit-Info": f"api-usage={count}/{self.daily_limit}"}
+        if injected:
+            return _send(h, *injected, headers=headers)
+        if count > self.daily_limit:
+            return _send(h, 403, [{"errorCode": "REQUEST_LIMIT_EXCEEDED",
+                                   "message": "TotalRequests Limit exceeded."}])
+        body = json.loads(raw) if raw else None
+        try:
+            with self._lock:
+                if url.path == API + "/composite":
+                    status, answer = 200, self._composite(body)
+                else:
+                    status, answer = self._one(h.command, url.path, url.query, body, {})
+        except SalesforceError as exc:
+            status, answer = exc.status, exc.body
+        if count in self.swallow_calls:
+            self._release.wait(60)  # committed, but the answer never arrives
+            return
+        _send(h, status, answer, headers)
+
+    def _token(self, h: BaseHTTPRequestHandler, raw: bytes) -> None:
+        form = {k: v[0] for k, v in parse_qs(raw.decode()).items()}
+        self.token_calls += 1
+        if form.get("grant_type") == "password" and not form.get("password"):
+            return _send(h, 400, {"error": "invalid_grant",
+                                  "error_description": "authentication failure"})
+        if not form.get("client_id") and form.get("grant_type") != \
+                "urn:ietf:params:oauth:grant-type:jwt-bearer":
+            return _send(h, 400, {"error": "invalid_client_id",
+                                  "error_description": "client identifier invalid"})
+        _send(h, 200, {"access_token": "fake-token", "instance_url": self.url,
+                       "id": f"{self.url}/id/00D/005", "token_type": "Bearer",
+                       "issued_at": str(int(time.time() * 1000))})
+
+    # --- the API --------------------------------------------------------------------------
+    def _composite(self, body: dict) -> dict:
+        all_or_none = body.get("allOrNone", False)
+        snapshot = copy.deepcopy(self.records)
+        results, refs, failed = [], {}, False
+        for sub in body["compositeRequest"]:
+            ref = sub["referenceId"]
+            try:
+                if failed and all_or_none:
+                    raise SalesforceError(400, "PROCESSING_HALTED", "halted")
+                url = _resolve(sub["url"], refs, ref)
+                payload = _resolve(sub.get("body"), refs, ref)
+                split = urlsplit(url)
+                status, answer = self._one(sub["method"], split.path, split.query, payload,
+                                           sub.get("httpHeaders") or {})
+                refs[ref] = answer
+                results.append({"body": answer, "httpHeaders": {}, "httpStatusCode": status,
+                                "referenceId": ref})
+            except SalesforceError as exc:
+                failed = True
+                results.append({"body": exc.body, "httpHeaders": {},
+                                "httpStatusCode": exc.status, "referenceId": ref})
+        if failed and all_or_none:
+            self.records = snapshot
+            halted = [{"errorCode": "PROCESSING_HALTED",
+                       "message": "The transaction was rolled back since another operation "
+                                  "in the same transaction failed."}]
+            results = [r if r["httpStatusCode"] >= 400 and r["body"][0]["errorCode"]
+                       != "PROCESSING_HALTED" else dict(r, body=halted, httpStatusCode=400)
+                       for r in results]
+        return {"compositeResponse": results}
+
+    def _one(self, method: str, path: str, query: str, body: Any,
+             headers: dict) -> tuple[int, Any]:
+        rest = path.removeprefix(API + "/")
+        if method == "GET" and rest == "query":
+            return 200, self._query(parse_qs(query, keep_blank_values=True).get("q", [""])[0])
+        parts = rest.split("/")
+        if parts[0] != "sobjects" or len(parts) < 2 or parts[1] not in self.records:
+            raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+        sobject = parts[1]
+        if method == "POST" and len(parts) == 2:
+            return 201, {"id": self._create(sobject, body or {}), "success": True, "errors": []}
+        if method == "PATCH" and len(parts) == 3:
+            record = self.records[sobject].get(parts[2])
+            if record is None:
+                raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
+            record.update(body or {})
+            return 204, None
+        raise SalesforceError(405, "METHOD_NOT_ALLOWED", f"{method} not allowed")
+
+    def _create(self, sobject: str, fields: dict) -> str:
+        missing = [f for f in REQUIRED[sobject] if not fields.get(f)]
+        if missing:
+            raise SalesforceError(400, "REQUIRED_FIELD_MISSING",
+                                  f"Required fields are missing: [{', '.join(missing)}]",
+                                  {"fields": missing})
+        if sobject == "Task" and fields.get("Priority", "Normal") not in PRIORITIES:
+            raise SalesforceError(400, "INVALID_OR_NULL_FOR_RESTRICTED_PICKLIST",
+                                  f"Priority: bad value for restricted picklist field: "
+                                  f"{fields['Priority']}", {"fields": ["Priority"]})
+        if sobject == "Lead" and self.block_duplicate_leads:
+            match = next((i for i, r in self.records["Lead"].items()
+                          if r.get("Email", "").lower() == str(fields.get("Email", "")).lower()),
+                         None)
+            if match:
+                raise SalesforceError(400, "DUPLICATES_DETECTED", "Use one of these records?",
+                                      {"duplicateResult": {"matchResults": [{"matchRecords": [
+                                          {"record": {"Id": match}}]}]}})
+        record_id = f"{PREFIX[sobject]}FAKE{next(self._ids):010d}"
+        self.records[sobject][record_id] = {"Id": record_id, "IsConverted": False,
+                                            "OwnerId": "005FAKEINTEGRATION", **fields}
+        return record_id
+
+    def _query(self, soql: str) -> dict:
+        m = re.match(r"SELECT (.+?) FROM (\w+)(?: WHERE (.+?))?(?: ORDER BY .+?)?(?: LIMIT (\d+))?$",
+                     soql.strip())
+        if not m or m.group(2) not in self.records:
+            raise SalesforceError(400, "MALFORMED_QUERY", f"cannot read: {soql}")
+        columns = [c.strip() for c in m.group(1).split(",")]
+        rows = [r for r in self.records[m.group(2)].values()
+                if all(_holds(r, cond) for cond in _conditions(m.group(3) or ""))]
+        rows = rows[:int(m.group(4))] if m.group(4) else rows
+        records = [{"attributes": {"type": m.group(2)}, **{c: r.get(c) for c in columns}}
+                   for r in rows]
+        return {"totalSize": len(records), "done": True, "records": records}
+
+
+def _conditions(where: str) -> list[tuple[str, str, str]]:
+    found = []
+    for part in re.split(r" AND ", where) if where else []:
+        m = re.match(r"(\w+) (=|LIKE) ('(?:\\.|[^'])*'|true|false)$", part.strip())
+        if not m:
+            raise SalesforceError(400, "MALFORMED_QUERY", f"cannot read condition: {part}")
+        value = m.group(3)
+        if value.startswith("'"):
+            value = re.sub(r"\\(.)", lambda e: {"n": "\n", "t": "\t"}.get(e.group(1), e.group(1)),
+                           value[1:-1])
+        found.append((m.group(1), m.group(2), value))
+    return found
+
+
+def _holds(record: dict, cond: tuple[str, str, str]) -> bool:
+    name, op, value = cond
+    actual = record.get(name)
+    if value in ("true", "false"):
+        return bool(actual) == (value == "true")
+    if op == "=":
+        return str(actual or "").lower() == value.lower()  # SOQL compares text without case
+    pattern = "^" + re.escape(value).replace("%", ".*").replace("_", ".") + "$"
+    return re.match(pattern, str(actual or ""), re.IGNORECASE | re.DOTALL) is not None
+
+
+def _resolve(value: Any, refs: dict, ref: str) -> Any:
+    """@{refLead.id} -> the id a previous subrequest returned."""
+    if isinstance(value, dict):
+        return {k: _resolve(v, refs, ref) for k, v in value.items()}
+    if isinstance(value, str) and "@{" in value:
+        def lookup(m):
+            name, _, attr = m.group(1).partition(".")
+            answer = refs.get(name)
+            if not isinstance(answer, dict) or attr not in answer:
+                raise SalesforceError(400, "PROCESSING_HALTED",
+                                      f"Invalid reference specified. No value for {m.group(1)} "
+                                      f"found in {name}.")
+            return str(answer[attr])
+        return re.sub(r"@\{([^}]+)\}", lookup, value)
+    return value
+
+
+def _send(h: BaseHTTPRequestHandler, status: int, body: Any,
+          headers: dict[str, str] | None = None) -> None:
+    payload = b"" if body is None else json.dumps(body).encode()
+    h.send_response(status)
+    h.send_header("Content-Type", "application/json;charset=UTF-8")
+    for name, value in (headers or {}).items():
+        h.send_header(name, value)
+    h.send_header("Content-Length", str(len(payload)))
+    h.end_headers()
+    h.wfile.write(payload)
