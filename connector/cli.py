@@ -8,6 +8,7 @@ import signal
 import sys
 from datetime import datetime, timezone
 from pathlib import Path
+from urllib.parse import urlsplit
 from typing import Any, Iterable, Sequence
 
 import click
@@ -295,6 +296,34 @@ def score_command(ctx: click.Context, files: tuple[Path, ...], plugin: str,
         else:
             click.echo(explain(file, result))
     if failed:
+        sys.exit(1)
+
+
+@cli.command("check")
+@click.pass_context
+def check_command(ctx: click.Context) -> None:
+    """Check the configuration, the mappings and every configured destination."""
+    from connector.adapters.registry import salesforce_credentials, salesforce_destination
+    from connector.adapters.salesforce.check import check as check_salesforce
+    settings: Settings = ctx.obj
+    Rulebook.load(settings.mappings_dir)  # a broken mapping stops here, naming the file
+    good = ["configuration and mappings: fine"]
+    bad: list[str] = []
+    if salesforce_credentials(settings).flow:
+        sf = salesforce_destination(settings)
+        more_good, more_bad = check_salesforce(sf.client, sf.fields)
+        good += more_good
+        bad += more_bad
+    else:
+        good.append("Salesforce: not configured (its deliveries wait)")
+    good.append("Mailchimp: not built yet (its deliveries wait)")
+    good.append("webhook: " + (f"forwarding to {urlsplit(settings.forward_url).netloc}"
+                               if settings.forward_url else "not configured"))
+    for line in good:
+        click.echo(f"ok   {line}")
+    for line in bad:
+        click.echo(f"FAIL {line}")
+    if bad:
         sys.exit(1)
 
 

@@ -106,3 +106,34 @@ def test_a_worker_killed_after_salesforce_committed_makes_no_second_lead(sf_env,
     (row,) = [d for d in deliveries(db) if d.destination == "salesforce"]
     assert row.attempts == 2 and row.external_ids["task_id"] == fake_sf.tasks[0]["Id"]
     db.dispose()
+
+
+def test_connector_check_reports_missing_custom_fields(sf_env, fake_sf, tmp_path):
+    import shutil
+    import subprocess
+    import sys
+    mappings = tmp_path / "check-mappings"
+    shutil.copytree(PROJECT_ROOT / "mappings", mappings)
+    sf_yaml = mappings / "salesforce.yaml"
+    sf_yaml.write_text(sf_yaml.read_text().replace("  # Lead_Score__c: score",
+                                                   "  Lead_Score__c: score"))
+    env = sf_env | {"CONNECTOR_MAPPINGS_DIR": str(mappings)}
+
+    def check():
+        return subprocess.run([sys.executable, "-m", "connector", "check"], env=env,
+                              capture_output=True, text=True, timeout=60)
+
+    result = check()
+    assert result.returncode == 1, result.stdout
+    assert "FAIL Salesforce: Lead lacks fields the mapping writes: Lead_Score__c" in result.stdout
+    assert "ok   Salesforce: logged in" in result.stdout
+    fake_sf.custom_fields["Lead"] = ["Lead_Score__c"]
+    result = check()
+    assert result.returncode == 0, result.stdout
+    assert "ok   Salesforce: Lead has every field the mapping writes" in result.stdout
+
+    bad = subprocess.run([sys.executable, "-m", "connector", "check"],
+                         env=env | {"SALESFORCE_PASSWORD": "", "SALESFORCE_CLIENT_SECRET": "",
+                                    "SALESFORCE_PRIVATE_KEY_FILE": ""},
+                         capture_output=True, text=True, timeout=60)
+    assert "Salesforce: not configured" in bad.stdout

@@ -21,6 +21,14 @@ API = "/services/data/v62.0"
 PREFIX = {"Lead": "00Q", "Task": "00T", "Contact": "003"}
 REQUIRED = {"Lead": ("LastName", "Company"), "Task": (), "Contact": ("LastName",)}
 PRIORITIES = {"High", "Normal", "Low"}
+# The fields describe lists: the standard ones the connector writes, plus custom ones a test adds.
+STANDARD_FIELDS = {
+    "Lead": ["Id", "FirstName", "LastName", "Email", "Phone", "Company", "Title", "Website",
+             "Description", "Rating", "LeadSource", "Status", "OwnerId", "IsConverted"],
+    "Task": ["Id", "WhoId", "WhatId", "Subject", "Priority", "Status", "ActivityDate",
+             "Description", "OwnerId", "TaskSubtype"],
+    "Contact": ["Id", "FirstName", "LastName", "Email", "OwnerId", "AccountId"],
+}
 
 
 class SalesforceError(Exception):
@@ -45,6 +53,7 @@ class FakeSalesforce:
     # REST calls (by number, from 1) that do their work but are never answered, as when
     # the connection drops after Salesforce committed.
     swallow_calls: set[int] = field(default_factory=set)
+    custom_fields: dict[str, list[str]] = field(default_factory=dict)
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
@@ -183,6 +192,12 @@ class FakeSalesforce:
         if parts[0] != "sobjects" or len(parts) < 2 or parts[1] not in self.records:
             raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
         sobject = parts[1]
+        if method == "GET" and parts[2:] == ["describe"]:
+            names = STANDARD_FIELDS[sobject] + self.custom_fields.get(sobject, [])
+            return 200, {"name": sobject, "fields": [
+                {"name": n, "type": "string", "createable": n not in ("Id", "IsConverted"),
+                 "nillable": n not in REQUIRED[sobject], "custom": n.endswith("__c")}
+                for n in names]}
         if method == "POST" and len(parts) == 2:
             return 201, {"id": self._create(sobject, body or {}), "success": True, "errors": []}
         if method == "PATCH" and len(parts) == 3:
