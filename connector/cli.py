@@ -299,6 +299,52 @@ def score_command(ctx: click.Context, files: tuple[Path, ...], plugin: str,
         sys.exit(1)
 
 
+@cli.command("import")
+@click.argument("file", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--dry-run", is_flag=True, help="Score and classify, store nothing.")
+@click.option("--encoding", default="utf-8-sig", show_default=True)
+@click.pass_context
+def import_command(ctx: click.Context, file: Path, dry_run: bool, encoding: str) -> None:
+    """Import historical leads from a spreadsheet (CSV): each row is scored, classified
+    and routed like a form submission, and kept as one."""
+    from connector.importer import read_rows, row_request
+    try:
+        rows = read_rows(file.read_text(encoding=encoding))
+    except (UnicodeDecodeError, LookupError) as exc:
+        raise click.ClickException(f"{file} is not {encoding} text: {exc}") from None
+    except ValueError as exc:
+        raise click.ClickException(f"{file}: {exc}") from None
+    if dry_run:
+        rules = Rulebook.load(ctx.obj.mappings_dir)
+        counts: dict[str, int] = {}
+        for number, row in rows:
+            understood = understand(row_request(row, file.name, _now()), rules)
+            if understood.lead is None:
+                click.echo(f"row {number}: not a lead: {understood.error}")
+                counts["not a lead"] = counts.get("not a lead", 0) + 1
+                continue
+            _, verdict = assess(understood.lead, rules.scoring)
+            click.echo(f"row {number}: {verdict.temperature} {verdict.category} {verdict.score}")
+            key = f"{verdict.temperature} {verdict.category}"
+            counts[key] = counts.get(key, 0) + 1
+        click.echo("would import: " + ", ".join(f"{v} {k}" for k, v in sorted(counts.items())))
+        return
+    runtime = _runtime(ctx)
+    stored = duplicates = 0
+    for number, row in rows:
+        now = _now()
+        result = runtime.ingest.accept(row_request(row, file.name, now), now, source="import")
+        if result.error:
+            click.echo(f"row {number}: kept as unparsed (submission {result.submission_id}): "
+                       f"{result.error}")
+        elif result.duplicate:
+            duplicates += 1
+        else:
+            stored += 1
+    click.echo(f"{stored} leads imported, {duplicates} duplicates, "
+               f"{len(rows) - stored - duplicates} not leads")
+
+
 @cli.command("check")
 @click.pass_context
 def check_command(ctx: click.Context) -> None:
