@@ -16,6 +16,10 @@ from connector.store import outbox
 from connector.store.database import Database, StorageUnavailable
 
 log = logging.getLogger(__name__)
+# This many deliveries due for a destination that takes batches switch it to its
+# backlog path (Salesforce: 3 calls per 200 leads instead of 2 per lead).
+BACKLOG_AT = 20
+BACKLOG_BATCH = 200
 
 
 def utcnow() -> datetime:
@@ -79,6 +83,12 @@ class Worker:
         now = self.clock()
         self.paused = {d: t for d, t in self.paused.items() if t > now}
         ready = sorted(d for d in self.destinations if d not in self.paused)
+        for name in ready:
+            if hasattr(self.destinations[name], "deliver_batch"):
+                with self.db.transaction() as session:
+                    backlog = outbox.due_count(session, name, now) >= BACKLOG_AT
+                if backlog:
+                    return self._deliver_backlog(name, now)
         claims = outbox.claim(self.db, self.id, ready, now, self.lease, self.batch_size)
         for claim in claims:
             if claim.destination in self.paused:
@@ -112,6 +122,32 @@ class Worker:
         else:
             log.warning("delivery %s: lease lost before completion; another worker has it",
                         claim.delivery_id)
+
+    def _deliver_backlog(self, name: str, now: datetime) -> int:
+        claims = outbox.claim(self.db, self.id, [name], now, self.lease, BACKLOG_BATCH)
+        destination = self.destinations[name]
+        try:
+            outcomes = destination.deliver_batch([c.job for c in claims])
+        except DestinationPaused as err:
+            until = self.clock() + timedelta(seconds=err.pause_seconds)
+            self.paused[name] = until
+            for claim in claims:
+                outbox.defer(self.db, claim, self.id, err, until, self.clock())
+            log.warning("%s paused until %s: %s", name, until.isoformat(), err)
+            return len(claims)
+        except DeliveryError as err:
+            outcomes = {c.delivery_id: err for c in claims}
+        delivered = []
+        for claim in claims:
+            outcome = outcomes.get(claim.delivery_id,
+                                   RetryableError("no result for this delivery"))
+            if isinstance(outcome, DeliveryError):
+                self._record_failure(claim, outcome)
+            else:
+                delivered.append((claim, outcome))
+        outbox.complete_many(self.db, delivered, self.id, self.clock())
+        log.info("%s backlog: %d deliveries in one round", name, len(claims))
+        return len(claims)
 
     def _record_failure(self, claim: outbox.Claim, err: DeliveryError) -> None:
         status = outbox.fail(self.db, claim, self.id, err, self.clock())

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Iterable, Sequence
 
-from sqlalchemy import and_, or_, select, update
+from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from connector.adapters.base import Delivered, DeliveryJob
@@ -101,6 +101,22 @@ def complete(db: Database, claim_: Claim, worker_id: str, result: Delivered,
                    external_ids=result.external_ids, last_error=None, vendor_message=None)
 
 
+def complete_many(db: Database, done: list[tuple[Claim, Delivered]], worker_id: str,
+                  now: datetime) -> int:
+    """Record many successes in one transaction (a backlog round); how many held their lease."""
+    held = 0
+    with db.transaction() as session:
+        for claim_, result in done:
+            held += session.execute(
+                update(DeliveryRow)
+                .where(DeliveryRow.id == claim_.delivery_id, DeliveryRow.status == IN_PROGRESS,
+                       DeliveryRow.leased_by == worker_id)
+                .values(status=DELIVERED, delivered_at=now, external_ids=result.external_ids,
+                        last_error=None, vendor_message=None, lease_until=None,
+                        leased_by=None, updated_at=now)).rowcount
+    return held
+
+
 def fail(db: Database, claim_: Claim, worker_id: str, err: DeliveryError,
          now: datetime) -> str | None:
     """Schedule the retry or bury the delivery; the new status, None if the lease was lost."""
@@ -172,6 +188,12 @@ def replay(session: Session, now: datetime, delivery_id: int | None = None) -> i
     else:
         query = query.where(DeliveryRow.id == delivery_id, DeliveryRow.status != IN_PROGRESS)
     return session.execute(query).rowcount
+
+
+def due_count(session: Session, destination: str, now: datetime) -> int:
+    return session.scalar(select(func.count()).select_from(DeliveryRow).where(
+        DeliveryRow.destination == destination, DeliveryRow.status.in_(_DUE),
+        DeliveryRow.next_attempt_at <= now)) or 0
 
 
 def next_due(session: Session, destinations: Sequence[str]) -> datetime | None:

@@ -54,6 +54,7 @@ class FakeSalesforce:
     # the connection drops after Salesforce committed.
     swallow_calls: set[int] = field(default_factory=set)
     custom_fields: dict[str, list[str]] = field(default_factory=dict)
+    busy_seconds: float = 0.0    # time spent answering, so benchmarks can tell it apart
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
@@ -63,7 +64,11 @@ class FakeSalesforce:
 
         class Handler(BaseHTTPRequestHandler):
             def do_POST(self) -> None:  # noqa: N802
-                fake._handle(self)
+                started = time.perf_counter()
+                try:
+                    fake._handle(self)
+                finally:
+                    fake.busy_seconds += time.perf_counter() - started
 
             do_GET = do_PATCH = do_POST  # noqa: N815
 
@@ -186,6 +191,8 @@ class FakeSalesforce:
     def _one(self, method: str, path: str, query: str, body: Any,
              headers: dict) -> tuple[int, Any]:
         rest = path.removeprefix(API + "/")
+        if rest == "composite/sobjects" and method in ("POST", "PATCH"):
+            return 200, self._collection(method, body or {})
         if method == "GET" and rest == "query":
             return 200, self._query(parse_qs(query, keep_blank_values=True).get("q", [""])[0])
         parts = rest.split("/")
@@ -207,6 +214,32 @@ class FakeSalesforce:
             record.update(body or {})
             return 204, None
         raise SalesforceError(405, "METHOD_NOT_ALLOWED", f"{method} not allowed")
+
+    def _collection(self, method: str, body: dict) -> list[dict]:
+        records = body.get("records") or []
+        if len(records) > 200:
+            raise SalesforceError(400, "EXCEEDED_ID_LIMIT", "record limit is 200")
+        results = []
+        for record in records:
+            fields = {k: v for k, v in record.items() if k != "attributes"}
+            sobject = (record.get("attributes") or {}).get("type")
+            try:
+                if sobject not in self.records:
+                    raise SalesforceError(400, "INVALID_TYPE", f"no type {sobject}")
+                if method == "POST":
+                    record_id = self._create(sobject, fields)
+                else:
+                    record_id = fields.pop("Id", None)
+                    if record_id not in self.records[sobject]:
+                        raise SalesforceError(404, "ENTITY_IS_DELETED", "entity is deleted")
+                    self.records[sobject][record_id].update(fields)
+                results.append({"id": record_id, "success": True, "errors": []})
+            except SalesforceError as exc:
+                error = exc.body[0]
+                results.append({"success": False, "errors": [
+                    {"statusCode": error["errorCode"], "message": error["message"],
+                     "fields": error.get("fields", [])}]})
+        return results
 
     def _create(self, sobject: str, fields: dict) -> str:
         missing = [f for f in REQUIRED[sobject] if not fields.get(f)]
@@ -237,35 +270,97 @@ class FakeSalesforce:
         if not m or m.group(2) not in self.records:
             raise SalesforceError(400, "MALFORMED_QUERY", f"cannot read: {soql}")
         columns = [c.strip() for c in m.group(1).split(",")]
-        rows = [r for r in self.records[m.group(2)].values()
-                if all(_holds(r, cond) for cond in _conditions(m.group(3) or ""))]
+        predicate = _where(m.group(3)) if m.group(3) else (lambda r: True)
+        rows = [r for r in self.records[m.group(2)].values() if predicate(r)]
         rows = rows[:int(m.group(4))] if m.group(4) else rows
         records = [{"attributes": {"type": m.group(2)}, **{c: r.get(c) for c in columns}}
                    for r in rows]
         return {"totalSize": len(records), "done": True, "records": records}
 
 
-def _conditions(where: str) -> list[tuple[str, str, str]]:
-    found = []
-    for part in re.split(r" AND ", where) if where else []:
-        m = re.match(r"(\w+) (=|LIKE) ('(?:\\.|[^'])*'|true|false)$", part.strip())
-        if not m:
-            raise SalesforceError(400, "MALFORMED_QUERY", f"cannot read condition: {part}")
-        value = m.group(3)
-        if value.startswith("'"):
-            value = re.sub(r"\\(.)", lambda e: {"n": "\n", "t": "\t"}.get(e.group(1), e.group(1)),
-                           value[1:-1])
-        found.append((m.group(1), m.group(2), value))
-    return found
+_TOKEN = re.compile(r"\s*(?:('(?:\\.|[^'\\])*')|(\()|(\))|(,)|(=|LIKE\b|IN\b|AND\b|OR\b)"
+                    r"|(true|false)\b|(\w+))")
 
 
-def _holds(record: dict, cond: tuple[str, str, str]) -> bool:
-    name, op, value = cond
+def _where(clause: str):
+    """A predicate for a SOQL WHERE clause: =, LIKE, IN, AND, OR and parentheses."""
+    tokens, pos = [], 0
+    while pos < len(clause.rstrip()):
+        m = _TOKEN.match(clause, pos)
+        if not m or m.end() == pos:
+            raise SalesforceError(400, "MALFORMED_QUERY", f"unexpected token at: {clause[pos:]}")
+        literal, lpar, rpar, comma, word, boolean, ident = m.groups()
+        if literal is not None:
+            tokens.append(("lit", re.sub(r"\\(.)", lambda e: {"n": "\n", "t": "\t"}.get(
+                e.group(1), e.group(1)), literal[1:-1])))
+        elif boolean:
+            tokens.append(("lit", boolean == "true"))
+        else:
+            tokens.append(("op", lpar or rpar or comma or word or ident))
+        pos = m.end()
+    tokens.append(("end", None))
+    i = 0
+
+    def peek():
+        return tokens[i]
+
+    def take(expected=None):
+        nonlocal i
+        token = tokens[i]
+        if expected and token[1] != expected:
+            raise SalesforceError(400, "MALFORMED_QUERY", f"expected {expected}, got {token[1]}")
+        i += 1
+        return token
+
+    def or_expr():
+        parts = [and_expr()]
+        while peek()[1] == "OR":
+            take()
+            parts.append(and_expr())
+        return lambda r: any(p(r) for p in parts)
+
+    def and_expr():
+        parts = [atom()]
+        while peek()[1] == "AND":
+            take()
+            parts.append(atom())
+        return lambda r: all(p(r) for p in parts)
+
+    def atom():
+        if peek()[1] == "(":
+            take("(")
+            inner = or_expr()
+            take(")")
+            return inner
+        name = take()[1]
+        op = take()[1]
+        if op == "IN":
+            take("(")
+            values = [take()[1]]
+            while peek()[1] == ",":
+                take()
+                values.append(take()[1])
+            take(")")
+            wanted = {str(v).lower() for v in values}
+            return lambda r: str(r.get(name) or "").lower() in wanted
+        value = take()[1]
+        return lambda r: _holds(r, name, op, value)
+
+    predicate = or_expr()
+    if peek()[0] != "end":
+        raise SalesforceError(400, "MALFORMED_QUERY", f"cannot read: {clause}")
+    return predicate
+
+
+def _holds(record: dict, name: str, op: str, value: Any) -> bool:
     actual = record.get(name)
-    if value in ("true", "false"):
-        return bool(actual) == (value == "true")
+    if isinstance(value, bool):
+        return bool(actual) == value
     if op == "=":
-        return str(actual or "").lower() == value.lower()  # SOQL compares text without case
+        return str(actual or "").lower() == str(value).lower()  # SOQL compares text without case
+    inner = value[1:-1]
+    if value.startswith("%") and value.endswith("%") and not set("%_") & set(inner):
+        return inner.lower() in str(actual or "").lower()  # the common '%text%': no regex
     pattern = "^" + re.escape(value).replace("%", ".*").replace("_", ".") + "$"
     return re.match(pattern, str(actual or ""), re.IGNORECASE | re.DOTALL) is not None
 

@@ -73,3 +73,8 @@ def _at(data: Mapping[str, Any], path: str) -> Any:
             return None
         node = node.get(key)
     return node
+
+
+def reference(lead: Mapping[str, Any]) -> str:
+    """What ties a Task to its submission, in words a salesperson can read."""
+    return f"web #{lead.get('submission_id')}"

@@ -21,7 +21,8 @@ from connector.adapters.base import Delivered, DeliveryJob
 from connector.adapters.errors import PermanentError, RetryableError
 from connector.adapters.salesforce.client import SalesforceClient
 from connector.adapters.salesforce.errors import composite_failure, duplicate_match, first_error
-from connector.adapters.salesforce.fields import FieldMap, full_name, lead_fields
+from connector.adapters.salesforce.backlog import deliver_batch
+from connector.adapters.salesforce.fields import FieldMap, full_name, lead_fields, reference
 from connector.adapters.salesforce.soql import like_literal, literal, query_path
 
 log = logging.getLogger(__name__)
@@ -55,6 +56,10 @@ class SalesforceDestination:
             who = found.get("contact") or found.get("lead")
             return self._delivered(who, found["task"]["Id"])
         return self._write(lead, ref, found)
+
+    def deliver_batch(self, jobs: list[DeliveryJob]) -> dict[int, Delivered | Exception]:
+        """A backlog: three calls per 200 leads (see backlog.py)."""
+        return deliver_batch(self, jobs)
 
     # --- call 1 --------------------------------------------------------------------
     def _look_up(self, lead: dict[str, Any], ref: str) -> dict[str, dict | None]:
@@ -105,7 +110,7 @@ class SalesforceDestination:
         task_id = (found.get("task") or {}).get("Id")
         if not task_id:
             requests_.append({"method": "POST", "url": self.client.path("sobjects/Task"),
-                              "referenceId": "refTask", "body": self._task(lead, ref, who, owner)})
+                              "referenceId": "refTask", "body": self.task_fields(lead, ref, who, owner)})
         results = self.client.composite(requests_, all_or_none=True)
         if failure := composite_failure(results):
             cause, error = failure
@@ -122,7 +127,7 @@ class SalesforceDestination:
         return self._delivered({"Id": contact["Id"]} if contact else {"Id": lead_id},
                                ids.get("refTask") or task_id, contact=bool(contact))
 
-    def _task(self, lead: dict[str, Any], ref: str, who: str, owner: str | None) -> dict:
+    def task_fields(self, lead: dict[str, Any], ref: str, who: str, owner: str | None) -> dict:
         hot = lead.get("temperature") == "hot"
         subject = self.fields.task_subject.format(name=full_name(lead))
         task = {"WhoId": who, "Subject": f"{subject} ({ref})"[:255],
@@ -151,6 +156,3 @@ class SalesforceDestination:
         return Delivered({key: who["Id"], "task_id": task_id})
 
 
-def reference(lead: dict[str, Any]) -> str:
-    """What ties a Task to its submission, in words a salesperson can read."""
-    return f"web #{lead.get('submission_id')}"

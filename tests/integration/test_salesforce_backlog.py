@@ -1,0 +1,125 @@
+"""A backlog of Salesforce deliveries goes out in batches: three calls per 200 leads,
+each lead's own result mapped back to its delivery."""
+from __future__ import annotations
+
+import json
+from datetime import datetime, timezone
+
+import pytest
+import requests
+import responses
+from sqlalchemy import select
+
+from connector.adapters.base import DeliveryJob
+from connector.adapters.errors import PermanentError
+from connector.adapters.registry import salesforce_destination
+from connector.domain.submission import RawRequest
+from connector.settings import Settings
+from connector.store.models import DeliveryRow
+from connector.wakeup import LocalWakeup
+from connector.worker import BACKLOG_AT, Worker
+from tests.fakes.salesforce import FakeSalesforce
+from tests.integration.test_salesforce_adapter import (COMPOSITE, INSTANCE, HOT, adapter, creds,  # noqa: F401
+                                                        response_of, token_ok)
+
+
+@pytest.fixture
+def fake_sf():
+    fake = FakeSalesforce()
+    yield fake
+    fake.stop()
+
+
+def destination_for(fake: FakeSalesforce):
+    return salesforce_destination(Settings(
+        salesforce_login_url=fake.url, salesforce_client_id="k", salesforce_client_secret="s",
+        salesforce_username="u@x.example", salesforce_password="pw",
+        salesforce_task_owner_ids=("005OWNER",)))
+
+
+def jobs(n: int, **changes) -> list[DeliveryJob]:
+    return [DeliveryJob(i, f"{i}:salesforce:lead", "lead", 1,
+                        dict(HOT, submission_id=i, email=f"p{i}@firma.example", **changes))
+            for i in range(1, n + 1)]
+
+
+def test_a_batch_is_three_calls_and_reuses_known_records(fake_sf):
+    fake_sf.add("Lead", LastName="Known", Company="F", Email="p1@firma.example")
+    contact = fake_sf.add("Contact", LastName="Customer", Email="p2@firma.example")
+    sf = destination_for(fake_sf)
+    batch = jobs(5) + [DeliveryJob(6, "6:salesforce:lead", "lead", 1,
+                                   dict(HOT, submission_id=6, email="P3@firma.example"))]
+
+    outcomes = sf.deliver_batch(batch)
+
+    assert len(fake_sf.calls) == 3
+    assert all(not isinstance(o, Exception) for o in outcomes.values())
+    assert outcomes[2].external_ids["contact_id"] == contact
+    # p1 known, p2 a contact, p3 twice in the batch: one Lead for p3, p4 and p5 each.
+    assert len(fake_sf.leads) == 1 + 3
+    assert outcomes[3].external_ids["lead_id"] == outcomes[6].external_ids["lead_id"]
+    assert len(fake_sf.tasks) == 6
+
+    again = sf.deliver_batch(batch)  # a retry of the whole round after a lost answer
+    assert len(fake_sf.tasks) == 6 and len(fake_sf.leads) == 4
+    assert {k: v.external_ids for k, v in again.items()} == {
+        k: v.external_ids for k, v in outcomes.items()}
+
+
+def test_one_bad_record_fails_alone(fake_sf):
+    sf = destination_for(fake_sf)
+    sf.fields = type(sf.fields)(sf.fields.lead, {})  # no default Company: Salesforce refuses
+
+    outcomes = sf.deliver_batch(jobs(2) + jobs(3, company="")[2:])
+
+    assert not isinstance(outcomes[1], Exception) and not isinstance(outcomes[2], Exception)
+    assert isinstance(outcomes[3], PermanentError)
+    assert str(outcomes[3]) == "400 REQUIRED_FIELD_MISSING"
+    assert "Company" in outcomes[3].vendor_message
+
+
+@responses.activate
+def test_collection_results_are_read_per_record_in_order(adapter):  # noqa: F811
+    token_ok()
+    responses.post(COMPOSITE, json={"compositeResponse": [
+        {"body": {"totalSize": 0, "done": True, "records": []}, "httpHeaders": {},
+         "httpStatusCode": 200, "referenceId": name} for name in ("tasks", "leads", "contacts")]})
+    documented = response_of("19-sobject-collections-create")["body"]
+    responses.post(COMPOSITE, json={"compositeResponse": [
+        {"body": documented[:2], "httpHeaders": {}, "httpStatusCode": 200,
+         "referenceId": "newLeads"}]})
+    responses.post(INSTANCE + "/services/data/v62.0/composite/sobjects",
+                   json=[{"id": "00T5g00000Pw3wMEAR", "success": True, "errors": []}])
+
+    outcomes = adapter.deliver_batch(jobs(2))
+
+    assert outcomes[1].external_ids == {"lead_id": documented[0]["id"],
+                                        "task_id": "00T5g00000Pw3wMEAR"}
+    assert str(outcomes[2]) == "400 REQUIRED_FIELD_MISSING"
+    writes = json.loads(responses.calls[2].request.body)["compositeRequest"][0]
+    assert writes["url"] == "/services/data/v62.0/composite/sobjects"
+    assert [r["attributes"]["type"] for r in writes["body"]["records"]] == ["Lead", "Lead"]
+    tasks = json.loads(responses.calls[3].request.body)
+    assert [t["WhoId"] for t in tasks["records"]] == [documented[0]["id"]]
+
+
+def test_the_worker_drains_a_backlog_in_batches(runtime, fake_sf):
+    now = datetime.now(timezone.utc)
+    runtime.ingest.configured = frozenset({"salesforce"})
+    for i in range(BACKLOG_AT + 230):
+        body = json.dumps({"email": f"p{i}@firma.example", "phone": "041 123 456",
+                           "company": "F", "form_name": "Povpraševanje za ponudbo",
+                           "message": "Nujno potrebujemo ponudbo, pokličite me danes."})
+        runtime.ingest.accept(RawRequest("generic", "POST", "application/json", body.encode(),
+                                         "", {}, None, now), now)
+    worker = Worker(runtime.db, {"salesforce": destination_for(fake_sf)}, LocalWakeup(),
+                    lease_seconds=120, poll_seconds=0.1, batch_size=10)
+
+    worker.run(burst=True)
+
+    with runtime.db.transaction() as s:
+        rows = s.scalars(select(DeliveryRow).where(DeliveryRow.destination == "salesforce")).all()
+        assert {r.status for r in rows} == {"delivered"} and len(rows) == BACKLOG_AT + 230
+        assert all(r.external_ids["lead_id"] and r.external_ids["task_id"] for r in rows)
+    assert len(fake_sf.leads) == len(fake_sf.tasks) == BACKLOG_AT + 230
+    assert len(fake_sf.calls) <= 3 * 2 + 2 * BACKLOG_AT  # two batches, then the stragglers
