@@ -24,7 +24,9 @@ def create_app(config: Settings | Mapping[str, Any] | None = None,
     else:
         settings = Settings.from_env(os.environ)
     configure_logging(settings.log_level)
-    runtime = runtime or Runtime.start(settings)
+    if runtime is None:
+        runtime = Runtime.start(settings)
+        runtime.warm_up()
     if settings.embedded_worker and runtime.worker is None:
         runtime.start_worker_thread()
 

@@ -40,14 +40,14 @@ def assess_and_route(session: Session, row: LeadRow, lead: Lead, rules: Rulebook
     row.reasons = verdict.reason_texts()
     row.enrichment = {**found.to_dict(), "lifecycle": verdict.lifecycle,
                       "data_quality": verdict.data_quality, "form_kind": verdict.form_kind}
-    wanted = set(rules.routing.route(lead, verdict))
+    wanted = rules.routing.route(lead, verdict)
     existing = list(session.scalars(select(DeliveryRow).where(DeliveryRow.lead_id == row.id)))
     have = {(d.destination, d.action) for d in existing}
-    new = outbox.enqueue(session, row, [t for t in rules.routing.route(lead, verdict)
-                                        if (t.destination, t.action) not in have],
+    new = outbox.enqueue(session, row, [t for t in wanted if (t.destination, t.action) not in have],
                          configured, now)
-    stale = [d.id for d in existing if d.status in _NOT_SENT and
-             not any(t.destination == d.destination and t.action == d.action for t in wanted)]
+    owed = {(t.destination, t.action) for t in wanted}
+    stale = [d.id for d in existing
+             if d.status in _NOT_SENT and (d.destination, d.action) not in owed]
     if stale:
         session.execute(update(DeliveryRow).where(DeliveryRow.id.in_(stale))
                         .values(status=outbox.CANCELLED, updated_at=now,

@@ -79,6 +79,7 @@ def serve(ctx: click.Context, host: str | None, port: int | None) -> None:
 
     settings: Settings = ctx.obj.replace(embedded_worker=True)
     runtime = Runtime.start(settings)
+    runtime.warm_up()
     app = create_app(settings, runtime=runtime)
     server = create_server(app, host=host or settings.host,
                            port=settings.port if port is None else port,

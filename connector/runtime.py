@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from connector.adapters.base import Destination
 from connector.adapters.registry import configured_destinations
 from connector.auth.callers import Credentials
+from connector.domain import enrichment
 from connector.ingest import Ingest
 from connector.rulebook import Rulebook
 from connector.settings import Settings
@@ -50,6 +51,9 @@ class Runtime:
         ingest = Ingest(db, rules, destinations, wakeup.announce,
                         timedelta(seconds=settings.duplicate_window_seconds))
         return cls(settings, db, rules, destinations, credentials, wakeup, ingest)
+
+    def warm_up(self) -> None:
+        enrichment.warm_up()
 
     def make_worker(self) -> Worker:
         return Worker(self.db, self.destinations, self.wakeup,

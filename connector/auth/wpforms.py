@@ -3,7 +3,7 @@
 v = hex(HMAC-SHA256(secret, "<t>." + body)), where body is the JSON that was
 sent, or, for FORM and GET requests, PHP's wp_json_encode() of the parameter
 array — not the url-encoded bytes on the wire. Verifying those means
-rebuilding PHP's JSON exactly: same key order, \\uXXXX escapes, "\\/", no spaces.
+rebuilding PHP's JSON exactly: same key order, \\u escapes, "\\/", no spaces.
 """
 from __future__ import annotations
 

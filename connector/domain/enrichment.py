@@ -149,6 +149,12 @@ def _identifier():
     return identifier
 
 
+def warm_up() -> None:
+    """Load the language model now, so the first lead does not wait half a second for it."""
+    _identifier()
+    _crawlers()
+
+
 def language_of(text: str) -> str | None:
     """The text's language among the supported ones; None for a few words or none."""
     if len(text.split()) < MIN_WORDS_FOR_LANGUAGE:
