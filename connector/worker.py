@@ -19,7 +19,7 @@ log = logging.getLogger(__name__)
 # This many deliveries due for a destination that takes batches switch it to its
 # backlog path (Salesforce: 3 calls per 200 leads instead of 2 per lead).
 BACKLOG_AT = 20
-BACKLOG_BATCH = 200
+BACKLOG_BATCH = 5_000
 
 
 def utcnow() -> datetime:

@@ -54,7 +54,8 @@ def salesforce_destination(settings: Settings) -> SalesforceDestination:
         lead_owner_id=settings.salesforce_lead_owner_id,
         task_owner_ids=settings.salesforce_task_owner_ids,
         auto_assign=settings.salesforce_auto_assign,
-        slow_down_at=settings.salesforce_slow_down_at)
+        slow_down_at=settings.salesforce_slow_down_at,
+        api_version=settings.salesforce_api_version)
 
 
 def _field_map(path: Path) -> FieldMap:

@@ -18,6 +18,8 @@ from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 API = "/services/data/v62.0"
+BULK = "/services/async/62.0/"
+NS = "http://www.force.com/2009/06/asyncapi/dataload"
 PREFIX = {"Lead": "00Q", "Task": "00T", "Contact": "003"}
 REQUIRED = {"Lead": ("LastName", "Company"), "Task": (), "Contact": ("LastName",)}
 PRIORITIES = {"High", "Normal", "Low"}
@@ -112,6 +114,14 @@ class FakeSalesforce:
         url = urlsplit(h.path)
         if url.path == "/services/oauth2/token":
             return self._token(h, raw)
+        if url.path.startswith(BULK):
+            with self._lock:
+                self.calls.append(f"{h.command} {url.path}")
+            if h.headers.get("X-SFDC-Session") != "fake-token":
+                return _send_raw(h, 400, "application/xml", _xml("error", exceptionCode=
+                                 "InvalidSessionId", exceptionMessage="Invalid session id"))
+            with self._lock:
+                return _send_raw(h, *self._bulk(h.command, url.path.removeprefix(BULK), raw))
         if h.headers.get("Authorization", "") != "Bearer fake-token":
             return _send(h, 401, [{"errorCode": "INVALID_SESSION_ID",
                                    "message": "Session expired or invalid"}])
@@ -214,6 +224,68 @@ class FakeSalesforce:
             record.update(body or {})
             return 204, None
         raise SalesforceError(405, "METHOD_NOT_ALLOWED", f"{method} not allowed")
+
+    def _bulk(self, method: str, path: str, raw: bytes) -> tuple[int, str, bytes]:
+        """Bulk API 1.0: jobs, one CSV batch each, processed when posted; the first status
+        check still says InProgress, as a real batch would for a while."""
+        import csv
+        import io
+        import xml.etree.ElementTree as ET
+        jobs = self.__dict__.setdefault("_jobs", {})
+        parts = path.split("/")
+        if method == "POST" and parts == ["job"]:
+            doc = ET.fromstring(raw)
+            job_id = f"750FAKE{next(self._ids):010d}"
+            jobs[job_id] = {"operation": doc.findtext(f"{{{NS}}}operation"),
+                            "object": doc.findtext(f"{{{NS}}}object"), "state": "Open",
+                            "batches": {}}
+            return 201, "application/xml", _xml("jobInfo", id=job_id, state="Open",
+                                                **{k: jobs[job_id][k] for k in ("operation",
+                                                                                 "object")})
+        job = jobs.get(parts[1]) if len(parts) > 1 else None
+        if job is None:
+            return 400, "application/xml", _xml("error", exceptionCode="InvalidJob",
+                                                exceptionMessage="no such job")
+        if method == "POST" and len(parts) == 2:           # close
+            job["state"] = "Closed"
+            return 200, "application/xml", _xml("jobInfo", id=parts[1], state="Closed")
+        if method == "POST" and parts[2:] == ["batch"]:
+            batch_id = f"751FAKE{next(self._ids):010d}"
+            rows = list(csv.DictReader(io.StringIO(raw.decode("utf-8"))))
+            results = []
+            for row in rows:
+                fields = {k: v for k, v in row.items() if v != ""}
+                try:
+                    if job["operation"] == "insert":
+                        record_id = self._create(job["object"], fields)
+                    else:
+                        record_id = fields.pop("Id")
+                        self.records[job["object"]][record_id].update(fields)
+                    results.append((record_id, "true", "true", ""))
+                except SalesforceError as exc:
+                    e = exc.body[0]
+                    results.append(("", "false", "false",
+                                    f"{e['errorCode']}:{e['message']}:{','.join(e.get('fields', []))} --"))
+            job["batches"][batch_id] = {"results": results, "checks": 0}
+            return 201, "application/xml", _xml("batchInfo", id=batch_id, jobId=parts[1],
+                                                state="Queued")
+        batch = job["batches"].get(parts[3]) if len(parts) > 3 else None
+        if batch is None:
+            return 400, "application/xml", _xml("error", exceptionCode="InvalidBatch",
+                                                exceptionMessage="no such batch")
+        if method == "GET" and len(parts) == 4:
+            batch["checks"] += 1
+            state = "InProgress" if batch["checks"] == 1 else "Completed"
+            return 200, "application/xml", _xml("batchInfo", id=parts[3], jobId=parts[1],
+                                                state=state)
+        if method == "GET" and parts[4:] == ["result"]:
+            out = io.StringIO()
+            writer = csv.writer(out, quoting=csv.QUOTE_ALL, lineterminator="\n")
+            writer.writerow(["Id", "Success", "Created", "Error"])
+            writer.writerows(batch["results"])
+            return 200, "text/csv", out.getvalue().encode()
+        return 405, "application/xml", _xml("error", exceptionCode="InvalidUrl",
+                                            exceptionMessage=path)
 
     def _collection(self, method: str, body: dict) -> list[dict]:
         records = body.get("records") or []
@@ -380,6 +452,20 @@ def _resolve(value: Any, refs: dict, ref: str) -> Any:
             return str(answer[attr])
         return re.sub(r"@\{([^}]+)\}", lookup, value)
     return value
+
+
+def _xml(root: str, **children: Any) -> bytes:
+    inner = "".join(f"<{k}>{v}</{k}>" for k, v in children.items())
+    return (f'<?xml version="1.0" encoding="UTF-8"?><{root} xmlns="{NS}">{inner}</{root}>'
+            ).encode()
+
+
+def _send_raw(h: BaseHTTPRequestHandler, status: int, content_type: str, payload: bytes) -> None:
+    h.send_response(status)
+    h.send_header("Content-Type", content_type)
+    h.send_header("Content-Length", str(len(payload)))
+    h.end_headers()
+    h.wfile.write(payload)
 
 
 def _send(h: BaseHTTPRequestHandler, status: int, body: Any,

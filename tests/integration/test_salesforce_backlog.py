@@ -123,3 +123,78 @@ def test_the_worker_drains_a_backlog_in_batches(runtime, fake_sf):
         assert all(r.external_ids["lead_id"] and r.external_ids["task_id"] for r in rows)
     assert len(fake_sf.leads) == len(fake_sf.tasks) == BACKLOG_AT + 230
     assert len(fake_sf.calls) <= 3 * 2 + 2 * BACKLOG_AT  # two batches, then the stragglers
+
+
+def test_thousands_are_written_through_the_bulk_api(fake_sf, monkeypatch):
+    from connector.adapters.salesforce import backlog, bulk
+    monkeypatch.setattr(bulk, "POLL_SECONDS", 0.01)
+    fake_sf.add("Lead", LastName="Known", Company="F", Email="p1@firma.example")
+    sf = destination_for(fake_sf)
+    many = jobs(backlog.BULK_AT + 200)
+
+    outcomes = sf.deliver_batch(many)
+
+    assert all(not isinstance(o, Exception) for o in outcomes.values()), \
+        [str(o) for o in outcomes.values() if isinstance(o, Exception)][:3]
+    assert len(fake_sf.leads) == backlog.BULK_AT + 200
+    assert len(fake_sf.tasks) == backlog.BULK_AT + 200
+    bulk_jobs = [c for c in fake_sf.calls if c == "POST /services/async/62.0/job"]
+    assert len(bulk_jobs) == 3  # new Leads, the known Lead's update, the Tasks
+    lookups = [c for c in fake_sf.calls if c.endswith("/composite")]
+    assert len(lookups) == 6    # 1,200 leads looked up 200 at a time
+    assert outcomes[1].external_ids["lead_id"] == next(
+        l["Id"] for l in fake_sf.leads if l["Email"] == "p1@firma.example")
+
+
+def test_bulk_record_errors_fail_only_their_lead(fake_sf, monkeypatch):
+    from connector.adapters.salesforce import backlog, bulk
+    monkeypatch.setattr(bulk, "POLL_SECONDS", 0.01)
+    sf = destination_for(fake_sf)
+    sf.fields = type(sf.fields)(sf.fields.lead, {})
+    many = jobs(backlog.BULK_AT)
+    many[5] = DeliveryJob(6, "6:salesforce:lead", "lead", 1, dict(HOT, submission_id=6,
+                                                                  email="x@y.example", company=""))
+
+    outcomes = sf.deliver_batch(many)
+
+    assert str(outcomes[6]) == "400 REQUIRED_FIELD_MISSING"
+    assert "Required fields are missing" in outcomes[6].vendor_message
+    assert sum(isinstance(o, Exception) for o in outcomes.values()) == 1
+
+
+@responses.activate
+def test_the_documented_bulk_exchange(creds):  # noqa: F811
+    """Create job, post the CSV batch, poll, read the CSV results, close: as documented."""
+    from connector.adapters.salesforce.auth import TokenSource
+    from connector.adapters.salesforce.bulk import BulkWriter
+    from connector.adapters.salesforce.client import SalesforceClient
+    from tests.integration.test_salesforce_adapter import shape
+    token_ok()
+    base = INSTANCE + "/services/async/62.0"
+    create, post, status, results, close = (shape(n)["response"] for n in (
+        "29-bulk1-create-job", "30-bulk1-post-batch", "31-bulk1-batch-status",
+        "32-bulk1-batch-results", "33-bulk1-close-job"))
+    job, batch = "7505g00000Xa1BcAAJ", "7515g00000Yd2EfAAJ"
+    responses.post(f"{base}/job", status=create["status"], body=create["body"],
+                   content_type="application/xml")
+    responses.post(f"{base}/job/{job}/batch", status=post["status"], body=post["body"],
+                   content_type="application/xml")
+    responses.get(f"{base}/job/{job}/batch/{batch}", body=status["body"],
+                  content_type="application/xml")
+    responses.get(f"{base}/job/{job}/batch/{batch}/result", body=results["body"],
+                  content_type="text/csv")
+    responses.post(f"{base}/job/{job}", body=close["body"], content_type="application/xml")
+    session = requests.Session()
+    client = SalesforceClient(session, TokenSource(session, creds), "62.0")
+
+    out = BulkWriter(client, "62.0", sleep=lambda s: None).write("Lead", "insert", [
+        {"LastName": "Horák", "Company": "Horák Consulting", "Email": "lena.horak@example.net"},
+        {"LastName": "Svoboda", "Company": "", "Email": "petr.svoboda@example.com"}])
+
+    assert out[0].success and out[0].id == "00Q5g00000Kt7nREAR"
+    assert not out[1].success and str(out[1].error) == "400 REQUIRED_FIELD_MISSING"
+    assert out[1].error.vendor_message == "Required fields are missing: [Company]"
+    sent_csv = responses.calls[2].request.body
+    assert sent_csv.decode().splitlines()[0] == '"LastName","Company","Email"'
+    assert responses.calls[1].request.headers["X-SFDC-Session"].startswith("00D5g")
+    assert client.calls == 5

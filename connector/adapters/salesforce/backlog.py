@@ -1,5 +1,6 @@
 """Many due leads at once (after an outage, or an import): up to 200 per round in three
-API calls, sObject Collections inside Composite, each lead's own result mapped back.
+API calls, sObject Collections inside Composite, each lead's own result mapped back;
+from a thousand at once, the Bulk API writes them (three jobs for any number).
 
 1. One composite of three queries for the whole batch: open Leads and Contacts by
    email (IN), and Tasks already made for these submissions (by reference).
@@ -16,6 +17,7 @@ from typing import TYPE_CHECKING, Any
 
 from connector.adapters.base import Delivered, DeliveryJob
 from connector.adapters.errors import DeliveryError, PermanentError
+from connector.adapters.salesforce.bulk import BulkWriter, RecordResult
 from connector.adapters.salesforce.errors import classify, composite_failure
 from connector.adapters.salesforce.fields import lead_fields, reference
 from connector.adapters.salesforce.soql import like_literal, literal, query_path
@@ -23,24 +25,34 @@ from connector.adapters.salesforce.soql import like_literal, literal, query_path
 if TYPE_CHECKING:  # realtime.py hands itself over; importing it here would be circular
     from connector.adapters.salesforce.realtime import SalesforceDestination
 
-BATCH = 200   # sObject Collections take at most 200 records a call
+BATCH = 200      # sObject Collections take at most 200 records a call
+BULK_AT = 1_000  # from this many leads at once, the Bulk API writes them
 
 Outcome = Delivered | DeliveryError
 
 
 def deliver_batch(sf: "SalesforceDestination", jobs: list[DeliveryJob]) -> dict[int, Outcome]:
+    if len(jobs) >= BULK_AT:
+        # Thousands: look them up 200 at a time, write them all in three Bulk API jobs.
+        found: tuple[dict, dict, dict] = ({}, {}, {})
+        for start in range(0, len(jobs), BATCH):
+            for mine, more in zip(found, _look_up(sf, jobs[start:start + BATCH]), strict=True):
+                for key, value in more.items():
+                    mine.setdefault(key, value)
+        return _round(sf, jobs, found, BulkWriter(sf.client, sf.api_version))
     outcomes: dict[int, Outcome] = {}
     for start in range(0, len(jobs), BATCH):
-        outcomes.update(_round(sf, jobs[start:start + BATCH]))
+        chunk = jobs[start:start + BATCH]
+        outcomes.update(_round(sf, chunk, _look_up(sf, chunk), None))
     return outcomes
 
 
-def _round(sf: "SalesforceDestination", jobs: list[DeliveryJob]) -> dict[int, Outcome]:
-    client = sf.client
+def _round(sf: "SalesforceDestination", jobs: list[DeliveryJob], found: tuple[dict, dict, dict],
+           bulk: BulkWriter | None) -> dict[int, Outcome]:
     outcomes: dict[int, Outcome] = {}
-    leads, contacts, tasks = _look_up(sf, jobs)
+    leads, contacts, tasks = found
 
-    # 2. Leads: one per address, created or updated; contacts are left alone.
+    # Leads: one per address, created or updated; contacts are left alone.
     new: dict[str, dict[str, Any]] = {}
     updates: dict[str, dict[str, Any]] = {}
     for job in jobs:
@@ -56,8 +68,54 @@ def _round(sf: "SalesforceDestination", jobs: list[DeliveryJob]) -> dict[int, Ou
             if sf.lead_owner_id:
                 body["OwnerId"] = sf.lead_owner_id
             new[email or f"#{job.delivery_id}"] = body
+    created_results, updated_results = _write_leads(sf, new, updates, bulk)
     created: dict[str, str] = {}
     failed: dict[str, DeliveryError] = {}
+    for key, result in zip(new, created_results, strict=True):
+        if result.success and result.id:
+            created[key] = result.id
+        else:
+            failed[key] = result.error or PermanentError("no record id", "")
+    outcome_of_update = dict(zip(updates, updated_results, strict=True))
+    for email, lead in leads.items():
+        result = outcome_of_update.get(lead["Id"])
+        if result is not None and not result.success:
+            failed[email] = result.error or PermanentError("update failed", "")
+
+    # Tasks on whoever is now known.
+    pending: list[tuple[DeliveryJob, str]] = []
+    records: list[dict] = []
+    for job in jobs:
+        email = (job.lead.get("email") or "").lower()
+        key = email or f"#{job.delivery_id}"
+        if key in failed:
+            outcomes[job.delivery_id] = failed[key]
+            continue
+        known = contacts.get(email) or leads.get(email) or {}
+        who = known.get("Id") or created.get(key)
+        if not who:
+            outcomes[job.delivery_id] = PermanentError("no record id", "Salesforce returned none")
+            continue
+        if task := tasks.get(reference(job.lead)):
+            outcomes[job.delivery_id] = _delivered(who, task["Id"])
+            continue
+        owner = known.get("OwnerId") or sf.lead_owner_id
+        pending.append((job, who))
+        records.append({"attributes": {"type": "Task"},
+                        **sf.task_fields(job.lead, reference(job.lead), who, owner)})
+    for (job, who), result in zip(pending, _write_tasks(sf, records, bulk), strict=True):
+        outcomes[job.delivery_id] = (_delivered(who, result.id) if result.success and result.id
+                                     else result.error or PermanentError("no task id", ""))
+    return outcomes
+
+
+def _write_leads(sf: "SalesforceDestination", new: dict[str, dict], updates: dict[str, dict],
+                 bulk: BulkWriter | None) -> tuple[list[RecordResult], list[RecordResult]]:
+    if bulk is not None:
+        return (bulk.write("Lead", "insert", list(new.values())) if new else [],
+                bulk.write("Lead", "update", [{"Id": i, **b} for i, b in updates.items()])
+                if updates else [])
+    client = sf.client
     subrequests = []
     if new:
         subrequests.append({"method": "POST", "url": client.path("composite/sobjects"),
@@ -68,47 +126,23 @@ def _round(sf: "SalesforceDestination", jobs: list[DeliveryJob]) -> dict[int, Ou
                             "referenceId": "knownLeads", "body": {"allOrNone": False, "records": [
                                 {"attributes": {"type": "Lead"}, "Id": i, **b}
                                 for i, b in updates.items()]}})
-    if subrequests:
-        results = {r["referenceId"]: r for r in client.composite(subrequests, all_or_none=False)}
-        if "newLeads" in results:
-            records = _records(results["newLeads"])
-            for key, record in zip(new, records, strict=True):
-                if record.get("success"):
-                    created[key] = record["id"]
-                else:
-                    failed[key] = _record_error(record)
-        if "knownLeads" in results:
-            known = {i: r for i, r in zip(updates, _records(results["knownLeads"]), strict=True)}
-            for email, lead in list(leads.items()):
-                record = known.get(lead["Id"])
-                if record is not None and not record.get("success"):
-                    failed[email] = _record_error(record)
+    if not subrequests:
+        return [], []
+    results = {r["referenceId"]: r for r in client.composite(subrequests, all_or_none=False)}
+    return ([_collection_result(r) for r in _records(results["newLeads"])] if new else [],
+            [_collection_result(r) for r in _records(results["knownLeads"])] if updates else [])
 
-    # 3. Tasks on whoever is now known.
-    pending: list[tuple[DeliveryJob, str, str]] = []
-    for job in jobs:
-        email = (job.lead.get("email") or "").lower()
-        key = email or f"#{job.delivery_id}"
-        if key in failed:
-            outcomes[job.delivery_id] = failed[key]
-            continue
-        who = (contacts.get(email) or leads.get(email) or {}).get("Id") or created.get(key)
-        owner = (contacts.get(email) or leads.get(email) or {}).get("OwnerId") or sf.lead_owner_id
-        if not who:
-            outcomes[job.delivery_id] = PermanentError("no record id", "Salesforce returned none")
-            continue
-        if task := tasks.get(reference(job.lead)):
-            outcomes[job.delivery_id] = _delivered(who, task["Id"])
-            continue
-        pending.append((job, who, owner))
-    if pending:
-        resp = client.request("POST", "composite/sobjects", json={"allOrNone": False, "records": [
-            {"attributes": {"type": "Task"}, **sf.task_fields(job.lead, reference(job.lead), who, owner)}
-            for job, who, owner in pending]})
-        for (job, who, _), record in zip(pending, resp.json(), strict=True):
-            outcomes[job.delivery_id] = (_delivered(who, record["id"]) if record.get("success")
-                                         else _record_error(record))
-    return outcomes
+
+def _write_tasks(sf: "SalesforceDestination", records: list[dict],
+                 bulk: BulkWriter | None) -> list[RecordResult]:
+    if not records:
+        return []
+    if bulk is not None:
+        return bulk.write("Task", "insert",
+                          [{k: v for k, v in r.items() if k != "attributes"} for r in records])
+    resp = sf.client.request("POST", "composite/sobjects",
+                             json={"allOrNone": False, "records": records})
+    return [_collection_result(r) for r in resp.json()]
 
 
 def _look_up(sf: "SalesforceDestination", jobs: list[DeliveryJob]):
@@ -150,11 +184,12 @@ def _records(result: dict) -> list[dict]:
     return result.get("body") or []
 
 
-def _record_error(record: dict) -> DeliveryError:
-    errors = record.get("errors") or [{}]
-    first = errors[0]
-    return classify(400, [{"errorCode": first.get("statusCode", "UNKNOWN"),
-                           "message": first.get("message", "")}])
+def _collection_result(record: dict) -> RecordResult:
+    if record.get("success"):
+        return RecordResult(True, record.get("id"))
+    first = (record.get("errors") or [{}])[0]
+    return RecordResult(False, error=classify(400, [{"errorCode": first.get("statusCode", "UNKNOWN"),
+                                                     "message": first.get("message", "")}]))
 
 
 def _delivered(who: str, task_id: str) -> Delivered:

@@ -35,12 +35,13 @@ class SalesforceDestination:
 
     def __init__(self, client: SalesforceClient, fields: FieldMap, *, lead_source: str = "Web",
                  lead_owner_id: str = "", task_owner_ids: tuple[str, ...] = (),
-                 auto_assign: str = "", slow_down_at: float = 0.9,
+                 auto_assign: str = "", slow_down_at: float = 0.9, api_version: str = "62.0",
                  today: Callable[[], str] | None = None) -> None:
         self.client, self.fields = client, fields
         self.lead_source, self.lead_owner_id = lead_source, lead_owner_id
         self.task_owner_ids, self.auto_assign = task_owner_ids, auto_assign
         self.slow_down_at = slow_down_at
+        self.api_version = api_version
         self.today = today or (lambda: datetime.now(timezone.utc).date().isoformat())
 
     def deliver(self, job: DeliveryJob) -> Delivered:
