@@ -436,3 +436,38 @@ def test_a_paused_salesforce_burns_no_attempts_and_holds_the_rest(runtime, adapt
         assert rows[0].next_attempt_at == now + timedelta(hours=1)
         assert rows[0].last_error == "403 REQUEST_LIMIT_EXCEEDED"
     assert len([c for c in responses.calls if c.request.url == COMPOSITE]) == 1
+
+
+@responses.activate
+def test_the_documented_dependent_halt_names_the_real_cause(adapter):
+    token_ok()
+    lookup()
+    responses.post(COMPOSITE, json=response_of("18-composite-dependent-halted")["body"])
+    with pytest.raises(PermanentError) as exc:
+        adapter.deliver(job())
+    assert str(exc.value) == "400 REQUIRED_FIELD_MISSING"
+    assert exc.value.vendor_message == "Required fields are missing: [Company]"
+
+
+@responses.activate
+def test_check_describes_lead_and_task_and_names_missing_fields(adapter):
+    from connector.adapters.salesforce.check import check
+    from connector.adapters.salesforce.fields import FieldMap
+    token_ok()
+    described = response_of("28-describe-lead")["body"]
+    responses.get(INSTANCE + "/services/data/v62.0/sobjects/Lead/describe", json=described)
+    responses.get(INSTANCE + "/services/data/v62.0/sobjects/Task/describe",
+                  json={"name": "Task", "fields": [{"name": n} for n in (
+                      "WhoId", "Subject", "Priority", "Status", "ActivityDate", "Description",
+                      "TaskSubtype", "OwnerId")]})
+    fields = FieldMap({**FIELDS.lead, "Lead_Score__c": "score"}, FIELDS.defaults)
+
+    good, bad = check(adapter.client, fields)
+
+    assert any("logged in" in line for line in good)
+    assert any("Task has every field" in line for line in good)
+    have = {f["name"] for f in described["fields"]}
+    missing = sorted(({"FirstName", "LastName", "Email", "Phone", "Company", "Title", "Website",
+                       "Rating", "LeadSource", "Description", "Status", "Lead_Score__c"}) - have)
+    assert bad == [f"Salesforce: Lead lacks fields the mapping writes: {', '.join(missing)} "
+                   "(create them, or change mappings/salesforce.yaml)"]
