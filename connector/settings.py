@@ -98,6 +98,9 @@ class Settings:
     # id; empty sends none (Salesforce then applies the default rule).
     salesforce_auto_assign: str = ""
     salesforce_lead_source: str = "Web"
+    # An External ID field on Lead (e.g. WP_Submission_Id__c): new Leads are then
+    # upserted on it, keyed on the submission, so not even a race makes a second one.
+    salesforce_lead_external_id_field: str = ""
     salesforce_timeout_seconds: float = 15.0
     # Slow down when this share of the daily API allowance is used (Sforce-Limit-Info).
     salesforce_slow_down_at: float = 0.9
@@ -321,6 +324,7 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
         if str(p).strip()),
     "salesforce_auto_assign": _str,
     "salesforce_lead_source": _str,
+    "salesforce_lead_external_id_field": _str,
     "salesforce_timeout_seconds": _positive_float,
     "salesforce_slow_down_at": _positive_float,
 }

@@ -55,7 +55,8 @@ def salesforce_destination(settings: Settings) -> SalesforceDestination:
         task_owner_ids=settings.salesforce_task_owner_ids,
         auto_assign=settings.salesforce_auto_assign,
         slow_down_at=settings.salesforce_slow_down_at,
-        api_version=settings.salesforce_api_version)
+        api_version=settings.salesforce_api_version,
+        external_id_field=settings.salesforce_lead_external_id_field)
 
 
 def _field_map(path: Path) -> FieldMap:

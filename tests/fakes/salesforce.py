@@ -203,6 +203,9 @@ class FakeSalesforce:
         rest = path.removeprefix(API + "/")
         if rest == "composite/sobjects" and method in ("POST", "PATCH"):
             return 200, self._collection(method, body or {})
+        if rest.startswith("composite/sobjects/") and method == "PATCH":   # upsert collection
+            _, _, sobject, ext = rest.split("/")
+            return 200, self._collection("UPSERT", body or {}, ext)
         if method == "GET" and rest == "query":
             return 200, self._query(parse_qs(query, keep_blank_values=True).get("q", [""])[0])
         parts = rest.split("/")
@@ -217,6 +220,10 @@ class FakeSalesforce:
                 for n in names]}
         if method == "POST" and len(parts) == 2:
             return 201, {"id": self._create(sobject, body or {}), "success": True, "errors": []}
+        if method == "PATCH" and len(parts) == 4:   # upsert on an External ID field
+            record_id, created = self._upsert(sobject, parts[2], parts[3], body or {})
+            return (201 if created else 200), {"id": record_id, "success": True, "errors": [],
+                                               "created": created}
         if method == "PATCH" and len(parts) == 3:
             record = self.records[sobject].get(parts[2])
             if record is None:
@@ -238,6 +245,7 @@ class FakeSalesforce:
             job_id = f"750FAKE{next(self._ids):010d}"
             jobs[job_id] = {"operation": doc.findtext(f"{{{NS}}}operation"),
                             "object": doc.findtext(f"{{{NS}}}object"), "state": "Open",
+                            "external": doc.findtext(f"{{{NS}}}externalIdFieldName"),
                             "batches": {}}
             return 201, "application/xml", _xml("jobInfo", id=job_id, state="Open",
                                                 **{k: jobs[job_id][k] for k in ("operation",
@@ -258,6 +266,10 @@ class FakeSalesforce:
                 try:
                     if job["operation"] == "insert":
                         record_id = self._create(job["object"], fields)
+                    elif job["operation"] == "upsert":
+                        ext = job["external"]
+                        record_id, _ = self._upsert(job["object"], ext,
+                                                    str(fields.pop(ext, "")), fields)
                     else:
                         record_id = fields.pop("Id")
                         self.records[job["object"]][record_id].update(fields)
@@ -287,7 +299,16 @@ class FakeSalesforce:
         return 405, "application/xml", _xml("error", exceptionCode="InvalidUrl",
                                             exceptionMessage=path)
 
-    def _collection(self, method: str, body: dict) -> list[dict]:
+    def _upsert(self, sobject: str, field_name: str, value: str, fields: dict) -> tuple[str, bool]:
+        matches = [i for i, r in self.records[sobject].items() if str(r.get(field_name)) == value]
+        if len(matches) > 1:
+            raise SalesforceError(300, "MULTIPLE_CHOICES", "several records match")
+        if matches:
+            self.records[sobject][matches[0]].update(fields)
+            return matches[0], False
+        return self._create(sobject, {**fields, field_name: value}), True
+
+    def _collection(self, method: str, body: dict, external_id: str = "") -> list[dict]:
         records = body.get("records") or []
         if len(records) > 200:
             raise SalesforceError(400, "EXCEEDED_ID_LIMIT", "record limit is 200")
@@ -300,6 +321,9 @@ class FakeSalesforce:
                     raise SalesforceError(400, "INVALID_TYPE", f"no type {sobject}")
                 if method == "POST":
                     record_id = self._create(sobject, fields)
+                elif method == "UPSERT":
+                    record_id, _ = self._upsert(sobject, external_id,
+                                                str(fields.pop(external_id, "")), fields)
                 else:
                     record_id = fields.pop("Id", None)
                     if record_id not in self.records[sobject]:

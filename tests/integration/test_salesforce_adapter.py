@@ -471,3 +471,41 @@ def test_check_describes_lead_and_task_and_names_missing_fields(adapter):
                        "Rating", "LeadSource", "Description", "Status", "Lead_Score__c"}) - have)
     assert bad == [f"Salesforce: Lead lacks fields the mapping writes: {', '.join(missing)} "
                    "(create them, or change mappings/salesforce.yaml)"]
+
+
+@pytest.mark.parametrize("name, created", [("13-upsert-lead-created", True),
+                                           ("14-upsert-lead-updated", False)])
+@responses.activate
+def test_with_an_external_id_field_new_leads_are_upserted(adapter, name, created):
+    adapter.external_id_field = "WP_Submission_Id__c"
+    token_ok()
+    lookup()
+    r = response_of(name)
+    responses.post(COMPOSITE, json={"compositeResponse": [
+        {"body": r["body"], "httpHeaders": {}, "httpStatusCode": r["status"],
+         "referenceId": "refLead"},
+        {"body": response_of("11-create-task")["body"], "httpHeaders": {}, "httpStatusCode": 201,
+         "referenceId": "refTask"}]})
+
+    result = adapter.deliver(job())
+
+    lead, _ = sent(responses.calls[2])["compositeRequest"]
+    assert (lead["method"], lead["url"]) == (
+        "PATCH", "/services/data/v62.0/sobjects/Lead/WP_Submission_Id__c/wplc-42")
+    assert "WP_Submission_Id__c" not in lead["body"]
+    assert result.external_ids["lead_id"] == r["body"]["id"]
+    assert r["body"]["created"] is created
+
+
+@responses.activate
+def test_an_external_id_shared_by_several_leads_is_permanent(adapter):
+    adapter.external_id_field = "Email"
+    token_ok()
+    lookup()
+    r = response_of("15-upsert-lead-multiple-matches")
+    responses.post(COMPOSITE, json={"compositeResponse": [
+        {"body": r["body"], "httpHeaders": {}, "httpStatusCode": 300, "referenceId": "refLead"},
+        {"body": [{"errorCode": "PROCESSING_HALTED", "message": "rolled back"}],
+         "httpHeaders": {}, "httpStatusCode": 400, "referenceId": "refTask"}]})
+    with pytest.raises(PermanentError, match="300 MULTIPLE_CHOICES"):
+        adapter.deliver(job())

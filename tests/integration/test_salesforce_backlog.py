@@ -198,3 +198,32 @@ def test_the_documented_bulk_exchange(creds):  # noqa: F811
     assert sent_csv.decode().splitlines()[0] == '"LastName","Company","Email"'
     assert responses.calls[1].request.headers["X-SFDC-Session"].startswith("00D5g")
     assert client.calls == 5
+
+
+@pytest.mark.parametrize("count", [3, 1_000])
+def test_an_external_id_field_keeps_one_lead_per_submission_on_every_path(fake_sf, monkeypatch,
+                                                                         count):
+    """The person changed their address between two tries: the email lookup cannot find
+    the first Lead, the submission's External ID still does."""
+    from connector.adapters.salesforce import bulk
+    monkeypatch.setattr(bulk, "POLL_SECONDS", 0.01)
+    sf = destination_for(fake_sf)
+    sf.external_id_field = "WP_Submission_Id__c"
+    first = fake_sf.add("Lead", LastName="Old", Company="F", Email="old@firma.example",
+                        WP_Submission_Id__c="wplc-2")
+
+    outcomes = sf.deliver_batch(jobs(count))
+
+    assert outcomes[2].external_ids["lead_id"] == first
+    assert len(fake_sf.leads) == count
+    assert next(l for l in fake_sf.leads if l["Id"] == first)["Email"] == "p2@firma.example"
+
+
+def test_the_real_time_path_upserts_too(fake_sf):
+    sf = destination_for(fake_sf)
+    sf.external_id_field = "WP_Submission_Id__c"
+    first = fake_sf.add("Lead", LastName="Old", Company="F", Email="old@firma.example",
+                        WP_Submission_Id__c="wplc-1")
+    (one,) = jobs(1)
+    assert sf.deliver(one).external_ids["lead_id"] == first
+    assert len(fake_sf.leads) == 1

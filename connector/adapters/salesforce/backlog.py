@@ -19,7 +19,7 @@ from connector.adapters.base import Delivered, DeliveryJob
 from connector.adapters.errors import DeliveryError, PermanentError
 from connector.adapters.salesforce.bulk import BulkWriter, RecordResult
 from connector.adapters.salesforce.errors import classify, composite_failure
-from connector.adapters.salesforce.fields import lead_fields, reference
+from connector.adapters.salesforce.fields import external_key, lead_fields, reference
 from connector.adapters.salesforce.soql import like_literal, literal, query_path
 
 if TYPE_CHECKING:  # realtime.py hands itself over; importing it here would be circular
@@ -67,6 +67,8 @@ def _round(sf: "SalesforceDestination", jobs: list[DeliveryJob], found: tuple[di
             body = dict(fields, Status=sf.fields.status)
             if sf.lead_owner_id:
                 body["OwnerId"] = sf.lead_owner_id
+            if sf.external_id_field:
+                body[sf.external_id_field] = external_key(job.lead)
             new[email or f"#{job.delivery_id}"] = body
     created_results, updated_results = _write_leads(sf, new, updates, bulk)
     created: dict[str, str] = {}
@@ -111,14 +113,18 @@ def _round(sf: "SalesforceDestination", jobs: list[DeliveryJob], found: tuple[di
 
 def _write_leads(sf: "SalesforceDestination", new: dict[str, dict], updates: dict[str, dict],
                  bulk: BulkWriter | None) -> tuple[list[RecordResult], list[RecordResult]]:
+    upsert = sf.external_id_field
     if bulk is not None:
-        return (bulk.write("Lead", "insert", list(new.values())) if new else [],
+        return (bulk.write("Lead", "upsert" if upsert else "insert", list(new.values()),
+                           external_id=upsert) if new else [],
                 bulk.write("Lead", "update", [{"Id": i, **b} for i, b in updates.items()])
                 if updates else [])
     client = sf.client
     subrequests = []
     if new:
-        subrequests.append({"method": "POST", "url": client.path("composite/sobjects"),
+        subrequests.append({"method": "PATCH" if upsert else "POST",
+                            "url": client.path("composite/sobjects" + (
+                                f"/Lead/{upsert}" if upsert else "")),
                             "referenceId": "newLeads", "body": {"allOrNone": False, "records": [
                                 {"attributes": {"type": "Lead"}, **b} for b in new.values()]}})
     if updates:

@@ -33,18 +33,22 @@ class BulkWriter:
                  sleep: Callable[[float], None] = time.sleep) -> None:
         self.client, self.api_version, self.sleep = client, api_version, sleep
 
-    def write(self, sobject: str, operation: str, records: list[dict]) -> list[RecordResult]:
+    def write(self, sobject: str, operation: str, records: list[dict],
+              external_id: str = "") -> list[RecordResult]:
         results: list[RecordResult] = []
         for start in range(0, len(records), MAX_RECORDS):
-            results += self._batch(sobject, operation, records[start:start + MAX_RECORDS])
+            results += self._batch(sobject, operation, records[start:start + MAX_RECORDS],
+                                   external_id)
         return results
 
-    def _batch(self, sobject: str, operation: str, records: list[dict]) -> list[RecordResult]:
+    def _batch(self, sobject: str, operation: str, records: list[dict],
+               external_id: str) -> list[RecordResult]:
         token = self.client.tokens.get()
         bulk = SalesforceBulk(sessionId=token.access_token, host=token.instance_url,
                               API_version=self.api_version)
         try:
-            job = bulk.create_job(sobject, operation, contentType="CSV")
+            job = bulk.create_job(sobject, operation, contentType="CSV",
+                                  external_id_name=external_id or None)
             batch = bulk.post_batch(job, _csv(records))
             self.client.calls += 2
             waited = 0.0

@@ -78,3 +78,8 @@ def _at(data: Mapping[str, Any], path: str) -> Any:
 def reference(lead: Mapping[str, Any]) -> str:
     """What ties a Task to its submission, in words a salesperson can read."""
     return f"web #{lead.get('submission_id')}"
+
+
+def external_key(lead: Mapping[str, Any]) -> str:
+    """The value an External ID field on Lead holds for this submission."""
+    return f"wplc-{lead.get('submission_id')}"

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import hashlib
 import logging
+from urllib.parse import quote
 from datetime import datetime, timezone
 from typing import Any, Callable
 
@@ -22,7 +23,8 @@ from connector.adapters.errors import PermanentError, RetryableError
 from connector.adapters.salesforce.client import SalesforceClient
 from connector.adapters.salesforce.errors import composite_failure, duplicate_match, first_error
 from connector.adapters.salesforce.backlog import deliver_batch
-from connector.adapters.salesforce.fields import FieldMap, full_name, lead_fields, reference
+from connector.adapters.salesforce.fields import (FieldMap, external_key, full_name, lead_fields,
+                                                  reference)
 from connector.adapters.salesforce.soql import like_literal, literal, query_path
 
 log = logging.getLogger(__name__)
@@ -36,12 +38,14 @@ class SalesforceDestination:
     def __init__(self, client: SalesforceClient, fields: FieldMap, *, lead_source: str = "Web",
                  lead_owner_id: str = "", task_owner_ids: tuple[str, ...] = (),
                  auto_assign: str = "", slow_down_at: float = 0.9, api_version: str = "62.0",
+                 external_id_field: str = "",
                  today: Callable[[], str] | None = None) -> None:
         self.client, self.fields = client, fields
         self.lead_source, self.lead_owner_id = lead_source, lead_owner_id
         self.task_owner_ids, self.auto_assign = task_owner_ids, auto_assign
         self.slow_down_at = slow_down_at
         self.api_version = api_version
+        self.external_id_field = external_id_field
         self.today = today or (lambda: datetime.now(timezone.utc).date().isoformat())
 
     def deliver(self, job: DeliveryJob) -> Delivered:
@@ -104,6 +108,10 @@ class SalesforceDestination:
                 body["OwnerId"] = self.lead_owner_id
             create = {"method": "POST", "url": self.client.path("sobjects/Lead"),
                       "referenceId": "refLead", "body": body}
+            if self.external_id_field:
+                # Upsert on the submission's key: a second try updates, never duplicates.
+                create.update(method="PATCH", url=self.client.path(
+                    f"sobjects/Lead/{self.external_id_field}/{quote(external_key(lead), safe='')}"))
             if self.auto_assign:
                 create["httpHeaders"] = {"Sforce-Auto-Assign": self.auto_assign}
             requests_.append(create)
@@ -113,6 +121,10 @@ class SalesforceDestination:
             requests_.append({"method": "POST", "url": self.client.path("sobjects/Task"),
                               "referenceId": "refTask", "body": self.task_fields(lead, ref, who, owner)})
         results = self.client.composite(requests_, all_or_none=True)
+        if any(r.get("httpStatusCode") == 300 for r in results):
+            raise PermanentError("300 MULTIPLE_CHOICES",
+                                 f"several Leads share {self.external_id_field} "
+                                 f"{external_key(lead)}")
         if failure := composite_failure(results):
             cause, error = failure
             match = duplicate_match(cause.get("body"))
