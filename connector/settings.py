@@ -104,6 +104,14 @@ class Settings:
     salesforce_timeout_seconds: float = 15.0
     # Slow down when this share of the daily API allowance is used (Sforce-Limit-Info).
     salesforce_slow_down_at: float = 0.9
+    # Mailchimp (environment keys MAILCHIMP_*): the API key (its -usN suffix names the
+    # data centre), the audience, and the API's address (tests point it elsewhere).
+    mailchimp_api_key: str = field(default="", repr=False)
+    mailchimp_list_id: str = ""
+    mailchimp_base_url: str = ""
+    mailchimp_timeout_seconds: float = 10.0
+    # The audience's GDPR "marketing" permission id, enabled for members who consented.
+    mailchimp_marketing_permission_id: str = ""
 
     @property
     def resolved_database_url(self) -> str:
@@ -167,6 +175,10 @@ class Settings:
             raise ConfigError("SALESFORCE_PRIVATE_KEY_FILE names a file that does not exist")
         if not 0 < self.salesforce_slow_down_at <= 1:
             raise ConfigError("SALESFORCE_SLOW_DOWN_AT must be a share between 0 and 1")
+        if self.mailchimp_api_key and not re.search(r"-[a-z]+\d+$", self.mailchimp_api_key):
+            raise ConfigError("MAILCHIMP_API_KEY must end in its data centre, like -us21")
+        if bool(self.mailchimp_api_key) != bool(self.mailchimp_list_id):
+            raise ConfigError("MAILCHIMP_API_KEY and MAILCHIMP_LIST_ID go together")
         if self.forward_url:
             parts = urlsplit(self.forward_url)
             if parts.scheme not in ("http", "https") or not parts.netloc:
@@ -182,7 +194,7 @@ class Settings:
 
 
 # Keys their vendors' docs name without our prefix.
-_OWN_PREFIXES = ("salesforce_",)
+_OWN_PREFIXES = ("salesforce_", "mailchimp_")
 
 
 def _own_prefix_key(name: str) -> str | None:
@@ -327,4 +339,9 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "salesforce_lead_external_id_field": _str,
     "salesforce_timeout_seconds": _positive_float,
     "salesforce_slow_down_at": _positive_float,
+    "mailchimp_api_key": _str,
+    "mailchimp_list_id": _str,
+    "mailchimp_base_url": _str,
+    "mailchimp_timeout_seconds": _positive_float,
+    "mailchimp_marketing_permission_id": _str,
 }

@@ -8,10 +8,12 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import mailchimp_marketing
 import requests
 import yaml
 
 from connector.adapters.base import Destination
+from connector.adapters.mailchimp import MailchimpDestination, MailchimpMap, data_centre
 from connector.adapters.salesforce.auth import Credentials, TokenSource
 from connector.adapters.salesforce.client import SalesforceClient
 from connector.adapters.salesforce.fields import FieldMap
@@ -28,7 +30,26 @@ def configured_destinations(settings: Settings) -> dict[str, Destination]:
             settings.forward_timeout_seconds)
     if salesforce_credentials(settings).flow:
         destinations["salesforce"] = salesforce_destination(settings)
+    if settings.mailchimp_api_key and settings.mailchimp_list_id:
+        destinations["mailchimp"] = mailchimp_destination(settings)
     return destinations
+
+
+def mailchimp_destination(settings: Settings) -> MailchimpDestination:
+    client = mailchimp_marketing.Client()
+    client.set_config({"api_key": settings.mailchimp_api_key,
+                       "server": data_centre(settings.mailchimp_api_key),
+                       "timeout": settings.mailchimp_timeout_seconds})
+    if settings.mailchimp_base_url:
+        client.api_client.host = settings.mailchimp_base_url.rstrip("/")
+    path = settings.mappings_dir / "mailchimp.yaml"
+    try:
+        fields = MailchimpMap.from_dict(yaml.safe_load(path.read_text(encoding="utf-8")) or {},
+                                        str(path))
+    except (OSError, yaml.YAMLError, ValueError) as exc:
+        raise ConfigError(f"{path}: {exc}") from None
+    return MailchimpDestination(client, settings.mailchimp_list_id, fields,
+                                marketing_permission_id=settings.mailchimp_marketing_permission_id)
 
 
 def salesforce_credentials(settings: Settings) -> Credentials:

@@ -31,6 +31,9 @@ def lead_payload(row: LeadRow) -> dict[str, Any]:
     payload["lead_id"] = row.id
     payload["submission_id"] = row.submission_id
     payload["created_at"] = row.created_at.isoformat()
+    enrichment = row.enrichment or {}
+    payload["language"] = enrichment.get("language")
+    payload["channel"] = enrichment.get("channel")
     return payload
 
 

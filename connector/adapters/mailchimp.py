@@ -1,0 +1,178 @@
+"""Leads into a Mailchimp audience for nurture journeys, through mailchimp-marketing.
+
+One member per address (the subscriber hash), upserted with merge fields and
+tagged for segments and journeys. Consent decides how a new member starts:
+`subscribed` with marketing consent, else `pending` (Mailchimp asks them to
+confirm). A member who unsubscribed or was cleaned is never switched back, and
+nothing is written for them. A lead that turns hot gets `sales-handoff` and
+loses the nurture tags, so journeys stop mailing someone sales is calling.
+"""
+from __future__ import annotations
+
+import hashlib
+import json
+import re
+import threading
+from dataclasses import dataclass, field
+from typing import Any, Mapping
+
+import mailchimp_marketing
+from mailchimp_marketing.api_client import ApiClientError
+
+from connector.adapters.base import Delivered, DeliveryJob
+from connector.adapters.errors import (DeliveryError, DestinationPaused, PermanentError,
+                                       RetryableError)
+
+# Mailchimp allows 10 simultaneous connections per API key.
+MAX_CONNECTIONS = 10
+KEY_PAUSE_SECONDS = 900
+LEFT_ALONE = ("unsubscribed", "cleaned")
+DEFAULT_PREFIXES = {"category": "", "interest": "interest: ", "channel": "channel: ",
+                    "form": "form: "}
+
+
+@dataclass(frozen=True)
+class MailchimpMap:
+    merge_fields: dict[str, str]           # MERGE TAG -> lead field (dotted)
+    handoff_tag: str = "sales-handoff"
+    nurture_tags: tuple[str, ...] = ("nurture",)
+    tag_prefixes: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PREFIXES))
+
+    @classmethod
+    def from_dict(cls, data: Mapping[str, Any], source: str) -> "MailchimpMap":
+        merge = data.get("merge_fields")
+        if not isinstance(merge, Mapping) or not all(isinstance(v, str) for v in merge.values()):
+            raise ValueError(f"{source}: 'merge_fields' must map merge tags to lead fields")
+        tags = data.get("tags") or {}
+        return cls({str(k): v for k, v in merge.items()},
+                   str(tags.get("handoff", cls.handoff_tag)),
+                   tuple(str(t) for t in tags.get("nurture", cls.nurture_tags)),
+                   {**DEFAULT_PREFIXES, **{str(k): str(v)
+                                           for k, v in (tags.get("prefixes") or {}).items()}})
+
+
+def subscriber_hash(email: str) -> str:
+    return hashlib.md5(email.strip().lower().encode()).hexdigest()  # noqa: S324 - Mailchimp's id
+
+
+class MailchimpDestination:
+    name = "mailchimp"
+
+    def __init__(self, client: mailchimp_marketing.Client, list_id: str, fields: MailchimpMap,
+                 *, marketing_permission_id: str = "") -> None:
+        self.client, self.list_id, self.fields = client, list_id, fields
+        self.marketing_permission_id = marketing_permission_id
+        self._connections = threading.BoundedSemaphore(MAX_CONNECTIONS)
+        self.calls = 0
+
+    def deliver(self, job: DeliveryJob) -> Delivered:
+        lead = job.lead
+        email = lead.get("email")
+        if not email:
+            raise PermanentError("no email address", "Mailchimp members need an address")
+        member_id = subscriber_hash(email)
+        existing = self._call(self.client.lists.get_list_member, self.list_id, member_id,
+                              missing_ok=True)
+        status = (existing or {}).get("status")
+        if status in LEFT_ALONE:
+            # They said no (or bounced): not a byte is written for them.
+            return Delivered({"member_id": member_id, "left_alone": status})
+        member = self._call(self.client.lists.set_list_member, self.list_id, member_id,
+                            self.member_body(lead, email))
+        self._call(self.client.lists.update_list_member_tags, self.list_id, member_id,
+                   {"tags": self.tags(lead), "is_syncing": False})
+        return Delivered({"member_id": member_id,
+                          "status": str((member or {}).get("status") or status or "")})
+
+    def member_body(self, lead: Mapping[str, Any], email: str) -> dict[str, Any]:
+        consent = (lead.get("consent") or {}).get("given") is True
+        body: dict[str, Any] = {
+            "email_address": email,
+            # Only for a new member; an existing one keeps the status they chose.
+            "status_if_new": "subscribed" if consent else "pending",
+            "merge_fields": {tag: _text(_at(lead, path)) for tag, path in
+                             self.fields.merge_fields.items() if _at(lead, path) not in (None, "")},
+        }
+        if lead.get("language"):
+            body["language"] = lead["language"]
+        tracking = lead.get("tracking") or {}
+        if tracking.get("remote_ip"):
+            body["ip_signup"] = tracking["remote_ip"]
+        if (lead.get("consent") or {}).get("at"):
+            body["timestamp_signup"] = lead["consent"]["at"]
+        if self.marketing_permission_id and consent:
+            body["marketing_permissions"] = [{"marketing_permission_id":
+                                              self.marketing_permission_id, "enabled": True}]
+        return body
+
+    def tags(self, lead: Mapping[str, Any]) -> list[dict[str, str]]:
+        p = self.fields.tag_prefixes
+        hot = lead.get("temperature") == "hot"
+        active = [lead.get("temperature") or "", p["category"] + (lead.get("category") or "")]
+        active += [p["interest"] + str(i) for i in lead.get("product_interests") or []]
+        channel = lead.get("channel")
+        if channel:
+            active.append(p["channel"] + channel)
+        if lead.get("form_name") or lead.get("form_id"):
+            active.append(p["form"] + str(lead.get("form_name") or lead.get("form_id")))
+        inactive = [t for t in ("hot", "warm", "cold") if t != lead.get("temperature")]
+        if hot:
+            active.append(self.fields.handoff_tag)
+            inactive += list(self.fields.nurture_tags)
+        else:
+            active += list(self.fields.nurture_tags)
+        return ([{"name": t[:100], "status": "active"} for t in dict.fromkeys(active) if t.strip()]
+                + [{"name": t, "status": "inactive"} for t in dict.fromkeys(inactive)])
+
+    def _call(self, method, *args, missing_ok: bool = False):
+        with self._connections:
+            self.calls += 1
+            try:
+                return method(*args)
+            except ApiClientError as exc:
+                if missing_ok and exc.status_code == 404:
+                    return None
+                raise classify(exc) from exc
+            except (OSError, ValueError) as exc:  # requests' connection errors are OSErrors
+                raise RetryableError(type(exc).__name__) from exc
+
+
+def classify(exc: ApiClientError) -> DeliveryError:
+    status = exc.status_code
+    try:
+        problem = json.loads(exc.text) if isinstance(exc.text, str) else {}
+    except ValueError:
+        problem = {}
+    title = str(problem.get("title") or "")
+    detail = str(problem.get("detail") or exc.text or "")
+    errors = problem.get("errors") or []
+    if errors:
+        detail += " " + "; ".join(f"{e.get('field')}: {e.get('message')}" for e in errors)
+    label = f"{status} {title}".strip() if status else "no answer (timeout)"
+    if status is None or status == 429 or status >= 500:
+        return RetryableError(label, detail)
+    if status in (401, 403):
+        return DestinationPaused(label, detail, KEY_PAUSE_SECONDS)
+    if "signed up to a lot of lists very recently" in detail:
+        return RetryableError(label, detail, retry_after=24 * 3600)
+    return PermanentError(label, detail)
+
+
+def data_centre(api_key: str) -> str:
+    m = re.search(r"-([a-z]+\d+)$", api_key.strip())
+    if not m:
+        raise ValueError("a Mailchimp API key ends in its data centre, like -us21")
+    return m.group(1)
+
+
+def _at(data: Mapping[str, Any], path: str) -> Any:
+    node: Any = data
+    for key in path.split("."):
+        if not isinstance(node, Mapping):
+            return None
+        node = node.get(key)
+    return node
+
+
+def _text(value: Any) -> str:
+    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)

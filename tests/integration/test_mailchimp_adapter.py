@@ -1,0 +1,174 @@
+"""The Mailchimp adapter on the wire, against the documented shapes
+(tests/fixtures/api/mailchimp/, copied from the shared API notes)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import requests
+import responses
+
+from connector.adapters.base import DeliveryJob
+from connector.adapters.errors import DestinationPaused, PermanentError, RetryableError
+from connector.adapters.mailchimp import subscriber_hash
+from connector.adapters.registry import mailchimp_destination
+from connector.settings import Settings
+
+SHAPES = Path(__file__).parent.parent / "fixtures" / "api" / "mailchimp"
+BASE = "https://us21.api.mailchimp.com/3.0"
+LIST = "a1b2c3d4e5"
+EMAIL = "Jana.Novak@Example.org"
+MEMBER = f"{BASE}/lists/{LIST}/members/{subscriber_hash(EMAIL)}"
+
+
+def shape(name: str) -> dict:
+    return json.loads(next(SHAPES.glob(f"{name}*.json")).read_text())["response"]
+
+
+LEAD = {"submission_id": 9, "email": EMAIL, "first_name": "Jana", "last_name": "Novák",
+        "phone": "+420 603 123 456", "company": "Novák Stavby s.r.o.", "temperature": "cold",
+        "category": "prospect", "product_interests": ["Web", "SEO"], "channel": "organic_search",
+        "language": "cs", "form_name": "Kontakt", "consent": None,
+        "tracking": {"remote_ip": "89.24.56.78"}}
+
+
+def job(**changes) -> DeliveryJob:
+    return DeliveryJob(1, "9:mailchimp:member", "member", 1, {**LEAD, **changes})
+
+
+@pytest.fixture
+def mc():
+    return mailchimp_destination(Settings(mailchimp_api_key="0123456789abcdef-us21",
+                                          mailchimp_list_id=LIST,
+                                          mailchimp_marketing_permission_id="e7f8a9b0c1"))
+
+
+def not_a_member():
+    responses.get(MEMBER, status=404, json=shape("15-resource-not-found-404")["body"],
+                  content_type="application/problem+json")
+
+
+def upserted(status="pending"):
+    body = dict(shape("02-put-member-upsert")["body"], status=status)
+    responses.put(MEMBER, json=body)
+    responses.post(MEMBER + "/tags", status=204)
+
+
+def sent(i: int) -> dict:
+    return json.loads(responses.calls[i].request.body)
+
+
+@responses.activate
+def test_a_cold_lead_without_consent_is_a_pending_member_tagged_for_nurture(mc):
+    not_a_member()
+    upserted()
+
+    result = mc.deliver(job())
+
+    assert result.external_ids == {"member_id": "e6b7820ec460336426edce7110300b9d",
+                                   "status": "pending"}
+    body = sent(1)
+    assert body["status_if_new"] == "pending" and "status" not in body
+    assert body["merge_fields"] == {"FNAME": "Jana", "LNAME": "Novák", "PHONE": "+420 603 123 456",
+                                    "COMPANY": "Novák Stavby s.r.o."}
+    assert (body["language"], body["ip_signup"]) == ("cs", "89.24.56.78")
+    assert "marketing_permissions" not in body
+    tags = {t["name"]: t["status"] for t in sent(2)["tags"]}
+    assert tags == {"cold": "active", "prospect": "active", "interest: Web": "active",
+                    "interest: SEO": "active", "channel: organic_search": "active",
+                    "form: Kontakt": "active", "nurture": "active",
+                    "hot": "inactive", "warm": "inactive"}
+    assert responses.calls[0].request.headers["Authorization"].startswith("Basic ")
+
+
+@responses.activate
+def test_a_consenting_lead_is_subscribed_with_its_marketing_permission(mc):
+    not_a_member()
+    upserted("subscribed")
+    consent = {"given": True, "field": "soglasje", "text": "Newsletter", "at": "2026-06-14T10:00:00+00:00"}
+
+    mc.deliver(job(consent=consent))
+
+    body = sent(1)
+    assert body["status_if_new"] == "subscribed"
+    assert body["timestamp_signup"] == "2026-06-14T10:00:00+00:00"
+    assert body["marketing_permissions"] == [{"marketing_permission_id": "e7f8a9b0c1",
+                                              "enabled": True}]
+
+
+@pytest.mark.parametrize("status", ["unsubscribed", "cleaned"])
+@responses.activate
+def test_someone_who_left_is_left_alone(mc, status):
+    responses.get(MEMBER, json=dict(shape("02-put-member-upsert")["body"], status=status))
+
+    result = mc.deliver(job(consent={"given": True, "at": "2026-06-14T10:00:00+00:00"}))
+
+    assert result.external_ids["left_alone"] == status
+    assert len(responses.calls) == 1  # no PUT, no tags
+
+
+@responses.activate
+def test_a_hot_lead_gets_the_handoff_tag_and_loses_nurture(mc):
+    responses.get(MEMBER, json=dict(shape("02-put-member-upsert")["body"], status="subscribed"))
+    upserted("subscribed")
+
+    mc.deliver(job(temperature="hot"))
+
+    tags = {t["name"]: t["status"] for t in sent(2)["tags"]}
+    assert tags["sales-handoff"] == "active" and tags["hot"] == "active"
+    assert tags["nurture"] == "inactive" and tags["cold"] == "inactive"
+
+
+@pytest.mark.parametrize("name, words", [
+    ("03-put-member-compliance-state", "is in a compliance state"),
+    ("04-put-member-fake-email", "looks fake or invalid"),
+    ("05-put-member-forgotten", "was permanently deleted"),
+    ("07-put-member-invalid-merge-fields", "merge_fields.FNAME: Data did not match"),
+])
+@responses.activate
+def test_refusals_are_permanent_with_mailchimps_words(mc, name, words):
+    not_a_member()
+    r = shape(name)
+    responses.put(MEMBER, status=r["status"], json=r["body"],
+                  content_type="application/problem+json")
+    with pytest.raises(PermanentError) as exc:
+        mc.deliver(job())
+    assert str(exc.value) == f"400 {r['body']['title']}"
+    assert words in exc.value.vendor_message
+
+
+@responses.activate
+def test_too_many_connections_and_server_errors_are_retryable(mc):
+    r = shape("14-too-many-requests-429")
+    responses.get(MEMBER, status=429, json=r["body"], content_type="application/problem+json")
+    with pytest.raises(RetryableError, match="429"):
+        mc.deliver(job())
+    responses.get(MEMBER, status=503, body="<html>busy</html>")
+    with pytest.raises(RetryableError, match="503"):
+        mc.deliver(job())
+
+
+@responses.activate
+def test_a_timeout_is_retryable(mc):
+    responses.get(MEMBER, body=requests.Timeout("read timed out"))
+    with pytest.raises(RetryableError):
+        mc.deliver(job())
+
+
+@responses.activate
+def test_a_bad_key_pauses_mailchimp(mc):
+    r = shape("13-api-key-invalid-401")
+    responses.get(MEMBER, status=401, json=r["body"], content_type="application/problem+json")
+    with pytest.raises(DestinationPaused) as exc:
+        mc.deliver(job())
+    assert "API Key Invalid" in str(exc.value)
+
+
+def test_leads_without_an_address_are_refused(mc):
+    with pytest.raises(PermanentError, match="no email address"):
+        mc.deliver(job(email=None))
+
+
+def test_the_subscriber_hash_is_md5_of_the_lowercased_address():
+    assert subscriber_hash(" Jana.Novak@Example.org ") == "e6b7820ec460336426edce7110300b9d"
