@@ -15,7 +15,7 @@ from connector.settings import Settings
 def create_app(config: Settings | Mapping[str, Any] | None = None,
                runtime: Runtime | None = None) -> Flask:
     """The web app. `config` is Settings, a mapping of setting names, or None for the environment."""
-    from connector.web import errors, health, hooks
+    from connector.web import errors, health, hooks, mailchimp_hooks
 
     if isinstance(config, Settings):
         settings = config
@@ -37,7 +37,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None,
     if settings.trusted_proxies:
         n = settings.trusted_proxies
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=n, x_proto=n, x_host=n)  # type: ignore[method-assign]
-    for blueprint in (hooks.bp, health.bp, errors.bp):
+    for blueprint in (mailchimp_hooks.bp, hooks.bp, health.bp, errors.bp):
         app.register_blueprint(blueprint)
     return app
 

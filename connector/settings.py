@@ -112,6 +112,8 @@ class Settings:
     mailchimp_timeout_seconds: float = 10.0
     # The audience's GDPR "marketing" permission id, enabled for members who consented.
     mailchimp_marketing_permission_id: str = ""
+    # The secret in the audience webhook's URL: /hooks/mailchimp?secret=<this>.
+    mailchimp_webhook_secret: str = field(default="", repr=False)
 
     @property
     def resolved_database_url(self) -> str:
@@ -177,6 +179,9 @@ class Settings:
             raise ConfigError("SALESFORCE_SLOW_DOWN_AT must be a share between 0 and 1")
         if self.mailchimp_api_key and not re.search(r"-[a-z]+\d+$", self.mailchimp_api_key):
             raise ConfigError("MAILCHIMP_API_KEY must end in its data centre, like -us21")
+        if self.mailchimp_webhook_secret and len(self.mailchimp_webhook_secret) < MIN_TOKEN_LENGTH:
+            raise ConfigError(f"MAILCHIMP_WEBHOOK_SECRET must be at least {MIN_TOKEN_LENGTH} "
+                              "characters")
         if bool(self.mailchimp_api_key) != bool(self.mailchimp_list_id):
             raise ConfigError("MAILCHIMP_API_KEY and MAILCHIMP_LIST_ID go together")
         if self.forward_url:
@@ -344,4 +349,5 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "mailchimp_base_url": _str,
     "mailchimp_timeout_seconds": _positive_float,
     "mailchimp_marketing_permission_id": _str,
+    "mailchimp_webhook_secret": _str,
 }

@@ -71,6 +71,10 @@ class MailchimpDestination:
         if not email:
             raise PermanentError("no email address", "Mailchimp members need an address")
         member_id = subscriber_hash(email)
+        known = (lead.get("mailchimp") or {}).get("status")
+        if known in LEFT_ALONE:
+            # Mailchimp told us by webhook: no need to ask again, nothing to write.
+            return Delivered({"member_id": member_id, "left_alone": known})
         existing = self._call(self.client.lists.get_list_member, self.list_id, member_id,
                               missing_ok=True)
         status = (existing or {}).get("status")

@@ -34,6 +34,7 @@ def lead_payload(row: LeadRow) -> dict[str, Any]:
     enrichment = row.enrichment or {}
     payload["language"] = enrichment.get("language")
     payload["channel"] = enrichment.get("channel")
+    payload["mailchimp"] = row.mailchimp
     return payload
 
 

@@ -104,6 +104,8 @@ class LeadRow(Base):
     category: Mapped[str | None] = mapped_column(String(20), index=True)
     dimensions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # What Mailchimp told us of this address (webhooks): status, reason, when.
+    mailchimp: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
 
