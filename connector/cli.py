@@ -363,7 +363,14 @@ def check_command(ctx: click.Context) -> None:
         bad += more_bad
     else:
         good.append("Salesforce: not configured (its deliveries wait)")
-    good.append("Mailchimp: not built yet (its deliveries wait)")
+    if settings.mailchimp_api_key:
+        from connector.adapters.mailchimp import check as check_mailchimp
+        from connector.adapters.registry import mailchimp_destination
+        more_good, more_bad = check_mailchimp(mailchimp_destination(settings))
+        good += more_good
+        bad += more_bad
+    else:
+        good.append("Mailchimp: not configured (its deliveries wait)")
     good.append("webhook: " + (f"forwarding to {urlsplit(settings.forward_url).netloc}"
                                if settings.forward_url else "not configured"))
     for line in good:

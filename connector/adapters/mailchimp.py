@@ -128,11 +128,11 @@ class MailchimpDestination:
         return ([{"name": t[:100], "status": "active"} for t in dict.fromkeys(active) if t.strip()]
                 + [{"name": t, "status": "inactive"} for t in dict.fromkeys(inactive)])
 
-    def _call(self, method, *args, missing_ok: bool = False):
+    def _call(self, method, *args, missing_ok: bool = False, **kwargs):
         with self._connections:
             self.calls += 1
             try:
-                return method(*args)
+                return method(*args, **kwargs)
             except ApiClientError as exc:
                 if missing_ok and exc.status_code == 404:
                     return None
@@ -180,3 +180,28 @@ def _at(data: Mapping[str, Any], path: str) -> Any:
 
 def _text(value: Any) -> str:
     return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def check(mc: MailchimpDestination) -> tuple[list[str], list[str]]:
+    """(what is fine, what is wrong) about the key, the audience and its merge fields."""
+    good, bad = [], []
+    try:
+        mc._call(mc.client.ping.get)
+        good.append("Mailchimp: the API key works")
+        audience = mc._call(mc.client.lists.get_list, mc.list_id)
+        good.append(f"Mailchimp: audience {audience.get('name')!r} ({mc.list_id})")
+        merge = mc._call(mc.client.lists.get_list_merge_fields, mc.list_id, count=1000)
+    except DeliveryError as exc:
+        return good, [f"Mailchimp: {exc} ({exc.vendor_message})"]
+    have = {f.get("tag") for f in merge.get("merge_fields", [])} | {"EMAIL"}
+    missing = sorted(set(mc.fields.merge_fields) - have)
+    if missing:
+        bad.append(f"Mailchimp: the audience lacks merge fields the mapping writes: "
+                   f"{', '.join(missing)} (create them, or change mappings/mailchimp.yaml)")
+    else:
+        good.append("Mailchimp: the audience has every merge field the mapping writes")
+    good.append(f"Mailchimp: members are tagged hot/warm/cold, their category, "
+                f"'{mc.fields.tag_prefixes['interest']}…', '{mc.fields.tag_prefixes['channel']}…', "
+                f"'{mc.fields.tag_prefixes['form']}…', {', '.join(mc.fields.nurture_tags)} and "
+                f"{mc.fields.handoff_tag} (Mailchimp creates tags on first use)")
+    return good, bad
