@@ -31,6 +31,7 @@ test: install-test
 bench: install-test
 	$(BIN)/python bench/scoring_throughput.py
 	$(BIN)/python bench/salesforce_calls.py
+	$(BIN)/python bench/mailchimp_calls.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -25,6 +25,7 @@ from connector.adapters.errors import (DeliveryError, DestinationPaused, Permane
 
 # Mailchimp allows 10 simultaneous connections per API key.
 MAX_CONNECTIONS = 10
+BATCH_MEMBERS = 500   # batch subscribe takes at most 500 members a call
 KEY_PAUSE_SECONDS = 900
 LEFT_ALONE = ("unsubscribed", "cleaned")
 DEFAULT_PREFIXES = {"category": "", "interest": "interest: ", "channel": "channel: ",
@@ -87,6 +88,70 @@ class MailchimpDestination:
                    {"tags": self.tags(lead), "is_syncing": False})
         return Delivered({"member_id": member_id,
                           "status": str((member or {}).get("status") or status or "")})
+
+    def deliver_batch(self, jobs: list[DeliveryJob]) -> dict[int, Delivered | DeliveryError]:
+        """A backlog: new members 500 per call through batch subscribe, without touching
+        anyone already in the audience (update_existing off: they take the one-by-one
+        path, which reads their status first, so nobody is ever re-subscribed)."""
+        outcomes: dict[int, Delivered | DeliveryError] = {}
+        batchable: list[DeliveryJob] = []
+        for job in jobs:
+            email = job.lead.get("email")
+            known = (job.lead.get("mailchimp") or {}).get("status")
+            consented = (job.lead.get("consent") or {}).get("given") is True
+            if not email:
+                outcomes[job.delivery_id] = PermanentError("no email address",
+                                                           "Mailchimp members need an address")
+            elif known in LEFT_ALONE:
+                outcomes[job.delivery_id] = Delivered({"member_id": subscriber_hash(email),
+                                                       "left_alone": known})
+            elif self.marketing_permission_id and consented:
+                # Batch subscribe cannot set GDPR permissions: this one goes alone.
+                outcomes[job.delivery_id] = self._one(job)
+            else:
+                batchable.append(job)
+        for start in range(0, len(batchable), BATCH_MEMBERS):
+            outcomes.update(self._batch(batchable[start:start + BATCH_MEMBERS]))
+        return outcomes
+
+    def _batch(self, jobs: list[DeliveryJob]) -> dict[int, Delivered | DeliveryError]:
+        members, by_email = [], {}
+        for job in jobs:
+            email = job.lead["email"]
+            if email.strip().lower() in by_email:  # the same person twice: one member
+                by_email[email.strip().lower()].append(job)
+                continue
+            by_email[email.strip().lower()] = [job]
+            body = self.member_body(job.lead, email)
+            body["status"] = body.pop("status_if_new")
+            body["tags"] = [t["name"] for t in self.tags(job.lead) if t["status"] == "active"]
+            members.append(body)
+        answer = self._call(self.client.lists.batch_list_members, self.list_id,
+                            {"members": members, "update_existing": False})
+        outcomes: dict[int, Delivered | DeliveryError] = {}
+        for member in answer.get("new_members", []) + answer.get("updated_members", []):
+            for job in by_email.pop(str(member.get("email_address", "")).lower(), []):
+                outcomes[job.delivery_id] = Delivered({"member_id": member.get("id") or
+                                                       subscriber_hash(job.lead["email"]),
+                                                       "status": str(member.get("status", ""))})
+        for error in answer.get("errors", []):
+            for job in by_email.pop(str(error.get("email_address", "")).lower(), []):
+                if error.get("error_code") == "ERROR_CONTACT_EXISTS":
+                    outcomes[job.delivery_id] = self._one(job)   # an existing member
+                else:
+                    outcomes[job.delivery_id] = PermanentError(
+                        f"batch {error.get('error_code', 'ERROR_GENERIC')}",
+                        str(error.get("error", "")))
+        for jobs_left in by_email.values():  # Mailchimp said nothing of these: try again
+            for job in jobs_left:
+                outcomes[job.delivery_id] = RetryableError("no result for this member")
+        return outcomes
+
+    def _one(self, job: DeliveryJob) -> Delivered | DeliveryError:
+        try:
+            return self.deliver(job)
+        except DeliveryError as exc:
+            return exc
 
     def member_body(self, lead: Mapping[str, Any], email: str) -> dict[str, Any]:
         consent = (lead.get("consent") or {}).get("given") is True

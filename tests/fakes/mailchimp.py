@@ -107,6 +107,8 @@ class FakeMailchimp:
         if not m or m.group(1) != LIST_ID:
             return _problem(h, 404, "Resource Not Found",
                             "The requested resource could not be found.")
+        if m.group(2) is None and method == "POST":
+            return self._batch_subscribe(h, body or {})
         if m.group(2) is None:
             return _send(h, 200, {"id": LIST_ID, "name": "Nurture", "stats": {
                 "member_count": len(self.members)}})
@@ -135,6 +137,44 @@ class FakeMailchimp:
         if method == "PUT":
             return self._upsert(h, member_id, body or {})
         return _problem(h, 405, "Method Not Allowed", method)
+
+    def _batch_subscribe(self, h, body: dict) -> None:
+        members = body.get("members") or []
+        if len(members) > 500:
+            return _problem(h, 400, "Invalid Resource", "Too many members: at most 500")
+        new, updated, errors = [], [], []
+        for m in members:
+            email = str(m.get("email_address", "")).lower()
+            member_id = subscriber_hash(email)
+            existing = self.members.get(member_id)
+            if member_id in self.forgotten:
+                errors.append({"email_address": email, "error_code": "ERROR_GENERIC", "error":
+                               f"{email} was permanently deleted and cannot be re-imported."})
+            elif email in self.fake_looking:
+                errors.append({"email_address": email, "error_code": "ERROR_GENERIC", "error":
+                               f"{email} looks fake or invalid, please enter a real email "
+                               "address."})
+            elif existing and not body.get("update_existing"):
+                errors.append({"email_address": email, "error_code": "ERROR_CONTACT_EXISTS",
+                               "error": f"{email} is already a list member."})
+            elif existing:
+                if existing["status"] in ("unsubscribed", "cleaned") and \
+                        m.get("status") == "subscribed":
+                    errors.append({"email_address": email, "error_code": "ERROR_GENERIC",
+                                   "error": f"{email} is in a compliance state"})
+                    continue
+                existing["status"] = m.get("status", existing["status"])
+                existing["merge_fields"].update(m.get("merge_fields") or {})
+                updated.append(existing)
+            else:
+                member = {"id": member_id, "email_address": email, "status": m.get("status"),
+                          "merge_fields": dict(m.get("merge_fields") or {}),
+                          "tags": [{"name": t} for t in sorted(set(m.get("tags") or []))]}
+                self.members[member_id] = member
+                new.append(member)
+        return _send(h, 200, {"new_members": new, "updated_members": updated, "errors": errors,
+                              "total_created": len(new), "total_updated": len(updated),
+                              "error_count": len(errors)})
 
     def _upsert(self, h, member_id: str, body: dict) -> None:
         email = str(body.get("email_address", "")).lower()
