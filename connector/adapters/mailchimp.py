@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+import logging
 import re
 import threading
 from dataclasses import dataclass, field
@@ -23,6 +24,7 @@ from connector.adapters.base import Delivered, DeliveryJob
 from connector.adapters.errors import (DeliveryError, DestinationPaused, PermanentError,
                                        RetryableError)
 
+log = logging.getLogger(__name__)
 # Mailchimp allows 10 simultaneous connections per API key.
 MAX_CONNECTIONS = 10
 BATCH_MEMBERS = 500   # batch subscribe takes at most 500 members a call
@@ -38,6 +40,9 @@ class MailchimpMap:
     handoff_tag: str = "sales-handoff"
     nurture_tags: tuple[str, ...] = ("nurture",)
     tag_prefixes: dict[str, str] = field(default_factory=lambda: dict(DEFAULT_PREFIXES))
+    # How a new member without marketing consent starts, by form (name or id, lower
+    # case): "pending" (Mailchimp asks them to confirm) unless a form says otherwise.
+    without_consent: dict[str, str] = field(default_factory=dict)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str) -> "MailchimpMap":
@@ -45,11 +50,20 @@ class MailchimpMap:
         if not isinstance(merge, Mapping) or not all(isinstance(v, str) for v in merge.values()):
             raise ValueError(f"{source}: 'merge_fields' must map merge tags to lead fields")
         tags = data.get("tags") or {}
+        forms = data.get("forms") or {}
+        without_consent = {}
+        for form, spec in forms.items():
+            status = str((spec or {}).get("without_consent", "pending"))
+            if status not in ("pending", "subscribed", "transactional"):
+                raise ValueError(f"{source}: form '{form}': without_consent must be pending, "
+                                 "subscribed or transactional")
+            without_consent[str(form).strip().casefold()] = status
         return cls({str(k): v for k, v in merge.items()},
                    str(tags.get("handoff", cls.handoff_tag)),
                    tuple(str(t) for t in tags.get("nurture", cls.nurture_tags)),
                    {**DEFAULT_PREFIXES, **{str(k): str(v)
-                                           for k, v in (tags.get("prefixes") or {}).items()}})
+                                           for k, v in (tags.get("prefixes") or {}).items()}},
+                   without_consent)
 
 
 def subscriber_hash(email: str) -> str:
@@ -65,6 +79,7 @@ class MailchimpDestination:
         self.marketing_permission_id = marketing_permission_id
         self._connections = threading.BoundedSemaphore(MAX_CONNECTIONS)
         self.calls = 0
+        self._audience_fields: set[str] | None = None
 
     def deliver(self, job: DeliveryJob) -> Delivered:
         lead = job.lead
@@ -155,12 +170,17 @@ class MailchimpDestination:
 
     def member_body(self, lead: Mapping[str, Any], email: str) -> dict[str, Any]:
         consent = (lead.get("consent") or {}).get("given") is True
+        form = str(lead.get("form_name") or lead.get("form_id") or "").strip().casefold()
+        known = self.audience_fields()
         body: dict[str, Any] = {
             "email_address": email,
             # Only for a new member; an existing one keeps the status they chose.
-            "status_if_new": "subscribed" if consent else "pending",
+            "status_if_new": "subscribed" if consent
+            else self.fields.without_consent.get(form, "pending"),
+            # Only merge fields the audience has: an unknown one would refuse the member.
             "merge_fields": {tag: _text(_at(lead, path)) for tag, path in
-                             self.fields.merge_fields.items() if _at(lead, path) not in (None, "")},
+                             self.fields.merge_fields.items()
+                             if _at(lead, path) not in (None, "") and tag in known},
         }
         if lead.get("language"):
             body["language"] = lead["language"]
@@ -173,6 +193,18 @@ class MailchimpDestination:
             body["marketing_permissions"] = [{"marketing_permission_id":
                                               self.marketing_permission_id, "enabled": True}]
         return body
+
+    def audience_fields(self) -> set[str]:
+        """The audience's merge tags, asked for once per process."""
+        if self._audience_fields is None:
+            answer = self._call(self.client.lists.get_list_merge_fields, self.list_id,
+                                count=1000)
+            self._audience_fields = {f.get("tag") for f in answer.get("merge_fields", [])}
+            missing = set(self.fields.merge_fields) - self._audience_fields
+            if missing:
+                log.warning("Mailchimp audience lacks merge fields %s; they are not sent",
+                            ", ".join(sorted(missing)))
+        return self._audience_fields
 
     def tags(self, lead: Mapping[str, Any]) -> list[dict[str, str]]:
         p = self.fields.tag_prefixes

@@ -44,7 +44,13 @@ def mc():
                                           mailchimp_marketing_permission_id="e7f8a9b0c1"))
 
 
+def audience_fields():
+    r = json.loads(next(SHAPES.glob("09-*.json")).read_text())["response"]
+    responses.get(f"{BASE}/lists/{LIST}/merge-fields", json=r["body"])
+
+
 def not_a_member():
+    audience_fields()
     responses.get(MEMBER, status=404, json=shape("15-resource-not-found-404")["body"],
                   content_type="application/problem+json")
 
@@ -55,8 +61,9 @@ def upserted(status="pending"):
     responses.post(MEMBER + "/tags", status=204)
 
 
-def sent(i: int) -> dict:
-    return json.loads(responses.calls[i].request.body)
+def sent(method: str) -> dict:
+    (call,) = [c for c in responses.calls if c.request.method == method]
+    return json.loads(call.request.body)
 
 
 @responses.activate
@@ -68,18 +75,41 @@ def test_a_cold_lead_without_consent_is_a_pending_member_tagged_for_nurture(mc):
 
     assert result.external_ids == {"member_id": "e6b7820ec460336426edce7110300b9d",
                                    "status": "pending"}
-    body = sent(1)
+    body = sent("PUT")
     assert body["status_if_new"] == "pending" and "status" not in body
     assert body["merge_fields"] == {"FNAME": "Jana", "LNAME": "Novák", "PHONE": "+420 603 123 456",
                                     "COMPANY": "Novák Stavby s.r.o."}
     assert (body["language"], body["ip_signup"]) == ("cs", "89.24.56.78")
     assert "marketing_permissions" not in body
-    tags = {t["name"]: t["status"] for t in sent(2)["tags"]}
+    tags = {t["name"]: t["status"] for t in sent("POST")["tags"]}
     assert tags == {"cold": "active", "prospect": "active", "interest: Web": "active",
                     "interest: SEO": "active", "channel: organic_search": "active",
                     "form: Kontakt": "active", "nurture": "active",
                     "hot": "inactive", "warm": "inactive"}
     assert responses.calls[0].request.headers["Authorization"].startswith("Basic ")
+    assert [c.request.method for c in responses.calls] == ["GET", "GET", "PUT", "POST"]
+
+
+@responses.activate
+def test_merge_fields_the_audience_lacks_are_not_sent_and_asked_for_once(mc):
+    not_a_member()
+    upserted()
+    mc.fields = type(mc.fields)({**mc.fields.merge_fields, "JOBTITLE": "job_title"})
+    mc.deliver(job(job_title="CEO"))
+    assert "JOBTITLE" not in sent("PUT")["merge_fields"]
+    responses.get(MEMBER, status=404, json={"status": 404})
+    mc.deliver(job(job_title="CEO", submission_id=10))
+    assert len([c for c in responses.calls if "merge-fields" in c.request.url]) == 1
+
+
+@responses.activate
+def test_a_form_may_subscribe_without_consent(mc):
+    not_a_member()
+    upserted("subscribed")
+    mc.fields = type(mc.fields)(mc.fields.merge_fields,
+                                without_consent={"prijava na novice": "subscribed"})
+    mc.deliver(job(form_name="Prijava na Novice"))
+    assert sent("PUT")["status_if_new"] == "subscribed"
 
 
 @responses.activate
@@ -90,7 +120,7 @@ def test_a_consenting_lead_is_subscribed_with_its_marketing_permission(mc):
 
     mc.deliver(job(consent=consent))
 
-    body = sent(1)
+    body = sent("PUT")
     assert body["status_if_new"] == "subscribed"
     assert body["timestamp_signup"] == "2026-06-14T10:00:00+00:00"
     assert body["marketing_permissions"] == [{"marketing_permission_id": "e7f8a9b0c1",
@@ -110,12 +140,13 @@ def test_someone_who_left_is_left_alone(mc, status):
 
 @responses.activate
 def test_a_hot_lead_gets_the_handoff_tag_and_loses_nurture(mc):
+    audience_fields()
     responses.get(MEMBER, json=dict(shape("02-put-member-upsert")["body"], status="subscribed"))
     upserted("subscribed")
 
     mc.deliver(job(temperature="hot"))
 
-    tags = {t["name"]: t["status"] for t in sent(2)["tags"]}
+    tags = {t["name"]: t["status"] for t in sent("POST")["tags"]}
     assert tags["sales-handoff"] == "active" and tags["hot"] == "active"
     assert tags["nurture"] == "inactive" and tags["cold"] == "inactive"
 
@@ -172,3 +203,17 @@ def test_leads_without_an_address_are_refused(mc):
 
 def test_the_subscriber_hash_is_md5_of_the_lowercased_address():
     assert subscriber_hash(" Jana.Novak@Example.org ") == "e6b7820ec460336426edce7110300b9d"
+
+
+@responses.activate
+def test_check_pings_reads_the_audience_and_its_merge_fields(mc):
+    from connector.adapters.mailchimp import check
+    responses.get(f"{BASE}/ping", json=shape("01-ping")["body"])
+    responses.get(f"{BASE}/lists/{LIST}", json=shape("10-get-list")["body"])
+    audience_fields()
+
+    good, bad = check(mc)
+
+    assert bad == []
+    assert "Mailchimp: audience 'Web leads CZ' (a1b2c3d4e5)" in good
+    assert "Mailchimp: the audience has every merge field the mapping writes" in good
