@@ -21,6 +21,9 @@ class Delivered:
     """Accepted; the ids the destination gave the records it made or updated."""
 
     external_ids: dict[str, str] = field(default_factory=dict)
+    # What the destination told us of the person (Mailchimp: they unsubscribed),
+    # kept on the lead so it shows there and is not asked again.
+    about_person: dict[str, Any] = field(default_factory=dict)
 
 
 class Destination(Protocol):

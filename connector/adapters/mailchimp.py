@@ -96,7 +96,8 @@ class MailchimpDestination:
         status = (existing or {}).get("status")
         if status in LEFT_ALONE:
             # They said no (or bounced): not a byte is written for them.
-            return Delivered({"member_id": member_id, "left_alone": status})
+            return Delivered({"member_id": member_id, "left_alone": status},
+                             about_person={"status": status, "seen": "member lookup"})
         member = self._call(self.client.lists.set_list_member, self.list_id, member_id,
                             self.member_body(lead, email))
         self._call(self.client.lists.update_list_member_tags, self.list_id, member_id,

@@ -94,11 +94,14 @@ def claim(db: Database, worker_id: str, destinations: Sequence[str], now: dateti
         return claims
 
 
+# Where what a destination says of the person is kept on the lead.
+_PERSON_COLUMN = {"mailchimp": "mailchimp"}
+
+
 def complete(db: Database, claim_: Claim, worker_id: str, result: Delivered,
              now: datetime) -> bool:
     """Record success; False when the lease was lost to another worker."""
-    return _finish(db, claim_, worker_id, now, status=DELIVERED, delivered_at=now,
-                   external_ids=result.external_ids, last_error=None, vendor_message=None)
+    return complete_many(db, [(claim_, result)], worker_id, now) == 1
 
 
 def complete_many(db: Database, done: list[tuple[Claim, Delivered]], worker_id: str,
@@ -107,13 +110,19 @@ def complete_many(db: Database, done: list[tuple[Claim, Delivered]], worker_id: 
     held = 0
     with db.transaction() as session:
         for claim_, result in done:
-            held += session.execute(
+            mine = session.execute(
                 update(DeliveryRow)
                 .where(DeliveryRow.id == claim_.delivery_id, DeliveryRow.status == IN_PROGRESS,
                        DeliveryRow.leased_by == worker_id)
                 .values(status=DELIVERED, delivered_at=now, external_ids=result.external_ids,
                         last_error=None, vendor_message=None, lease_until=None,
                         leased_by=None, updated_at=now)).rowcount
+            held += mine
+            column = _PERSON_COLUMN.get(claim_.destination)
+            if mine and result.about_person and column:
+                lead = session.get(LeadRow, claim_.job.lead["lead_id"])
+                setattr(lead, column, {**(getattr(lead, column) or {}), **result.about_person,
+                                       "at": now.isoformat()})
     return held
 
 

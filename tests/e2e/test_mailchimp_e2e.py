@@ -80,6 +80,9 @@ def test_an_unsubscribed_member_who_submits_again_stays_unsubscribed(server, fak
     assert delivered[0]["external_ids"]["left_alone"] == "unsubscribed"
     assert fake_mc.member("left@firma.si")["status"] == "unsubscribed"
     assert not any(c.startswith("PUT") for c in fake_mc.calls)
+    (lead,) = [l for l in json.loads(run_cli(["leads", "--json"], env).stdout)
+               if l["email"] == "left@firma.si"]
+    assert lead["mailchimp"]["status"] == "unsubscribed"   # the lead shows why
 
 
 def test_a_lead_that_turns_hot_is_handed_off(server, fake_mc):
