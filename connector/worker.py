@@ -20,6 +20,9 @@ log = logging.getLogger(__name__)
 # backlog path (Salesforce: 3 calls per 200 leads instead of 2 per lead).
 BACKLOG_AT = 20
 BACKLOG_BATCH = 5_000
+# A backlog round may wait on Bulk API jobs for many minutes; another worker must not
+# take its rows meanwhile (it would look them up before the jobs created anything).
+BACKLOG_LEASE = timedelta(minutes=45)
 
 
 def utcnow() -> datetime:
@@ -123,8 +126,12 @@ class Worker:
             log.warning("delivery %s: lease lost before completion; another worker has it",
                         claim.delivery_id)
 
+    def claim_backlog(self, name: str, now: datetime) -> list[outbox.Claim]:
+        return outbox.claim(self.db, self.id, [name], now, max(self.lease, BACKLOG_LEASE),
+                            BACKLOG_BATCH)
+
     def _deliver_backlog(self, name: str, now: datetime) -> int:
-        claims = outbox.claim(self.db, self.id, [name], now, self.lease, BACKLOG_BATCH)
+        claims = self.claim_backlog(name, now)
         destination = self.destinations[name]
         try:
             outcomes = destination.deliver_batch([c.job for c in claims])

@@ -227,3 +227,26 @@ def test_the_real_time_path_upserts_too(fake_sf):
     (one,) = jobs(1)
     assert sf.deliver(one).external_ids["lead_id"] == first
     assert len(fake_sf.leads) == 1
+
+
+def test_a_backlog_round_holds_its_rows_long_enough_for_bulk_jobs(runtime, fake_sf):
+    from datetime import timedelta
+    from connector.worker import BACKLOG_LEASE
+    now = datetime.now(timezone.utc)
+    runtime.ingest.configured = frozenset({"salesforce"})
+    for i in range(BACKLOG_AT):
+        body = json.dumps({"email": f"p{i}@firma.example", "company": "F", "phone": "041 1",
+                           "form_name": "Povpraševanje za ponudbo",
+                           "message": "Nujno potrebujemo ponudbo, pokličite me danes."})
+        runtime.ingest.accept(RawRequest("generic", "POST", "application/json", body.encode(),
+                                         "", {}, None, now), now)
+    worker = Worker(runtime.db, {"salesforce": destination_for(fake_sf)}, LocalWakeup(),
+                    lease_seconds=60, poll_seconds=0.1, batch_size=10, clock=lambda: now)
+
+    claims = worker.claim_backlog("salesforce", now)
+
+    assert len(claims) == BACKLOG_AT
+    with runtime.db.transaction() as s:
+        leases = {r.lease_until for r in s.scalars(select(DeliveryRow).where(
+            DeliveryRow.destination == "salesforce"))}
+    assert leases == {now + BACKLOG_LEASE} and BACKLOG_LEASE >= timedelta(minutes=30)
