@@ -19,7 +19,7 @@ from connector.store import outbox
 from connector.store.database import Database
 from connector.store.leads import new_lead_row, update_lead_row
 from connector.intake.forminator import labels_of_connection_test
-from connector.store.models import DeliveryRow, FormLabelsRow, LeadRow, SubmissionRow
+from connector.store.models import FormLabelsRow, LeadRow, SubmissionRow
 
 ACCEPTED = "accepted"
 UNPARSED = "unparsed"

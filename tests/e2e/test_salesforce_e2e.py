@@ -2,7 +2,6 @@
 whatever goes wrong on the way."""
 from __future__ import annotations
 
-import json
 import signal
 import time
 

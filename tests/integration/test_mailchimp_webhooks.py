@@ -6,7 +6,6 @@ from pathlib import Path
 
 import pytest
 import responses
-from sqlalchemy import select
 
 from connector import create_app
 from connector.adapters.base import DeliveryJob

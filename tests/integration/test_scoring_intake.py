@@ -4,7 +4,6 @@ from __future__ import annotations
 import copy
 import shutil
 
-import pytest
 import yaml
 from click.testing import CliRunner
 from sqlalchemy import select
