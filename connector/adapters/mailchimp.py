@@ -23,6 +23,7 @@ from mailchimp_marketing.api_client import ApiClientError
 from connector.adapters.base import Delivered, DeliveryJob
 from connector.adapters.errors import (DeliveryError, DestinationPaused, PermanentError,
                                        RetryableError)
+from connector.adapters.lead_fields import as_text, value_at
 
 log = logging.getLogger(__name__)
 # Mailchimp allows 10 simultaneous connections per API key.
@@ -179,9 +180,9 @@ class MailchimpDestination:
             "status_if_new": "subscribed" if consent
             else self.fields.without_consent.get(form, "pending"),
             # Only merge fields the audience has: an unknown one would refuse the member.
-            "merge_fields": {tag: _text(_at(lead, path)) for tag, path in
+            "merge_fields": {tag: as_text(value_at(lead, path)) for tag, path in
                              self.fields.merge_fields.items()
-                             if _at(lead, path) not in (None, "") and tag in known},
+                             if value_at(lead, path) not in (None, "") and tag in known},
         }
         if lead.get("language"):
             body["language"] = lead["language"]
@@ -266,18 +267,6 @@ def data_centre(api_key: str) -> str:
         raise ValueError("a Mailchimp API key ends in its data centre, like -us21")
     return m.group(1)
 
-
-def _at(data: Mapping[str, Any], path: str) -> Any:
-    node: Any = data
-    for key in path.split("."):
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(key)
-    return node
-
-
-def _text(value: Any) -> str:
-    return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
 
 
 def check(mc: MailchimpDestination) -> tuple[list[str], list[str]]:

@@ -4,6 +4,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from connector.adapters.lead_fields import as_text, value_at
+
 RATING = {"hot": "Hot", "warm": "Warm", "cold": "Cold"}
 DESCRIPTION_LIMIT = 32_000
 
@@ -30,9 +32,9 @@ class FieldMap:
 def lead_fields(lead: Mapping[str, Any], fmap: FieldMap, lead_source: str) -> dict[str, Any]:
     fields: dict[str, Any] = {}
     for sf_field, path in fmap.lead.items():
-        value = _at(lead, path)
+        value = value_at(lead, path)
         if value not in (None, "", [], {}):
-            fields[sf_field] = ", ".join(map(str, value)) if isinstance(value, list) else value
+            fields[sf_field] = as_text(value) if isinstance(value, list) else value
     for sf_field, default in fmap.defaults.items():
         fields.setdefault(sf_field, default)
     fields["Rating"] = RATING.get(lead.get("temperature") or "", "Warm")
@@ -64,15 +66,6 @@ def description(lead: Mapping[str, Any]) -> str:
 def full_name(lead: Mapping[str, Any]) -> str:
     name = " ".join(p for p in (lead.get("first_name"), lead.get("last_name")) if p)
     return name or lead.get("email") or lead.get("phone") or "web lead"
-
-
-def _at(data: Mapping[str, Any], path: str) -> Any:
-    node: Any = data
-    for key in path.split("."):
-        if not isinstance(node, Mapping):
-            return None
-        node = node.get(key)
-    return node
 
 
 def reference(lead: Mapping[str, Any]) -> str:
