@@ -17,3 +17,11 @@ def value_at(lead: Mapping[str, Any], path: str) -> Any:
 def as_text(value: Any) -> str:
     """Lists (interests, checkboxes) as one comma-separated text."""
     return ", ".join(map(str, value)) if isinstance(value, list) else str(value)
+
+
+def field_map(data: Mapping[str, Any], key: str, source: str, what: str) -> dict[str, str]:
+    """A mapping file's {destination field: lead field path} section, checked."""
+    section = data.get(key)
+    if not isinstance(section, Mapping) or not all(isinstance(v, str) for v in section.values()):
+        raise ValueError(f"{source}: '{key}' must map {what} to lead fields")
+    return {str(k): v for k, v in section.items()}

@@ -23,7 +23,7 @@ from mailchimp_marketing.api_client import ApiClientError
 from connector.adapters.base import Delivered, DeliveryJob
 from connector.adapters.errors import (DeliveryError, DestinationPaused, PermanentError,
                                        RetryableError)
-from connector.adapters.lead_fields import as_text, value_at
+from connector.adapters.lead_fields import as_text, field_map, value_at
 
 log = logging.getLogger(__name__)
 # Mailchimp allows 10 simultaneous connections per API key.
@@ -47,9 +47,7 @@ class MailchimpMap:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str) -> "MailchimpMap":
-        merge = data.get("merge_fields")
-        if not isinstance(merge, Mapping) or not all(isinstance(v, str) for v in merge.values()):
-            raise ValueError(f"{source}: 'merge_fields' must map merge tags to lead fields")
+        merge = field_map(data, "merge_fields", source, "merge tags")
         tags = data.get("tags") or {}
         forms = data.get("forms") or {}
         without_consent = {}
@@ -59,7 +57,7 @@ class MailchimpMap:
                 raise ValueError(f"{source}: form '{form}': without_consent must be pending, "
                                  "subscribed or transactional")
             without_consent[str(form).strip().casefold()] = status
-        return cls({str(k): v for k, v in merge.items()},
+        return cls(merge,
                    str(tags.get("handoff", cls.handoff_tag)),
                    tuple(str(t) for t in tags.get("nurture", cls.nurture_tags)),
                    {**DEFAULT_PREFIXES, **{str(k): str(v)

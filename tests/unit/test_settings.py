@@ -105,3 +105,21 @@ def test_salesforce_keys_use_salesforces_own_names(tmp_path):
 def test_bad_salesforce_settings_name_the_key(env, message):
     with pytest.raises(ConfigError, match=message):
         Settings.from_env(env)
+
+
+@pytest.mark.parametrize("file, text, message", [
+    ("salesforce.yaml", "lead: [FirstName]\n", "'lead' must map Salesforce fields"),
+    ("mailchimp.yaml", "merge_fields:\n  FNAME: 3\n", "'merge_fields' must map merge tags"),
+])
+def test_a_broken_destination_mapping_stops_start_up_naming_the_file(tmp_path, file, text,
+                                                                     message):
+    import shutil
+    from connector.adapters.registry import configured_destinations
+    from connector.settings import PROJECT_ROOT
+    mappings = tmp_path / "mappings"
+    shutil.copytree(PROJECT_ROOT / "mappings", mappings)
+    (mappings / file).write_text(text)
+    s = Settings(mappings_dir=mappings, salesforce_client_id="k", salesforce_client_secret="s",
+                 mailchimp_api_key="k-us21", mailchimp_list_id="l")
+    with pytest.raises(ConfigError, match=message):
+        configured_destinations(s)

@@ -4,7 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
-from connector.adapters.lead_fields import as_text, value_at
+from connector.adapters.lead_fields import as_text, field_map, value_at
 
 RATING = {"hot": "Hot", "warm": "Warm", "cold": "Cold"}
 DESCRIPTION_LIMIT = 32_000
@@ -19,11 +19,9 @@ class FieldMap:
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str) -> "FieldMap":
-        lead = data.get("lead")
-        if not isinstance(lead, Mapping) or not all(isinstance(v, str) for v in lead.values()):
-            raise ValueError(f"{source}: 'lead' must map Salesforce fields to lead fields")
+        lead = field_map(data, "lead", source, "Salesforce fields")
         defaults = data.get("defaults") or {}
-        return cls({str(k): v for k, v in lead.items()},
+        return cls(lead,
                    {str(k): str(v) for k, v in defaults.items()},
                    str(data.get("status", cls.status)),
                    str(data.get("task_subject", cls.task_subject)))
