@@ -3,9 +3,9 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable
 
-from sqlalchemy import select, update
+from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from connector.domain.lead import Lead
@@ -15,6 +15,9 @@ from connector.store import outbox
 from connector.store.database import Database
 from connector.store.leads import lead_of_row
 from connector.store.models import DeliveryRow, LeadRow
+
+if TYPE_CHECKING:
+    from connector.cli.progress import Progress
 
 # Deliveries that have not gone out yet, and may be called off when routing changes.
 _NOT_SENT = (outbox.PENDING, outbox.RETRYING, outbox.WAITING_FOR_CONFIG)
@@ -82,10 +85,16 @@ class Rescored:
 
 def rescore(db: Database, rules: Rulebook, configured: Iterable[str], now: datetime,
             announce: Callable[[Session], None], since: datetime | None = None,
-            batch: int = 500) -> Rescored:
+            batch: int = 500, progress: "Progress | None" = None) -> Rescored:
     """Apply today's rules to stored leads, oldest first, a batch per transaction."""
     done = Rescored()
     last_id = 0
+    if progress is not None:
+        with db.transaction() as session:
+            query = select(func.count()).select_from(LeadRow)
+            if since is not None:
+                query = query.where(LeadRow.created_at >= since)
+            progress.expect(session.scalar(query) or 0)
     while True:
         with db.transaction() as session:
             query = select(LeadRow).where(LeadRow.id > last_id).order_by(LeadRow.id).limit(batch)
@@ -105,4 +114,6 @@ def rescore(db: Database, rules: Rulebook, configured: Iterable[str], now: datet
                 queued |= any(d.status == outbox.PENDING for d in routed.new)
             if queued:
                 announce(session)
+            if progress is not None:
+                progress.advance(len(rows))
             last_id = rows[-1].id

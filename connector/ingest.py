@@ -20,11 +20,12 @@ from connector.store.database import Database
 from connector.store.leads import new_lead_row, update_lead_row
 from connector.intake.forminator import labels_of_connection_test
 from connector.store.models import FormLabelsRow, LeadRow, SubmissionRow
+from connector.vocabulary import SubmissionStatus
 
-ACCEPTED = "accepted"
-UNPARSED = "unparsed"
-TEST = "test"        # a plugin's connection test: answered 200, never a lead
-DUPLICATE = "duplicate"  # a re-sent entry: kept, answered with the original
+ACCEPTED = SubmissionStatus.ACCEPTED
+UNPARSED = SubmissionStatus.UNPARSED
+TEST = SubmissionStatus.TEST
+DUPLICATE = SubmissionStatus.DUPLICATE
 
 # Called inside the transaction that enqueued deliveries; wakes workers on commit.
 Announce = Callable[[Session], None]
@@ -117,9 +118,9 @@ class Ingest:
             return self._lead_for(session, row, understood, now)
 
     def known_labels(self, plugin: str, form: str) -> Mapping[str, str]:
+        """For use outside a transaction; inside one, `labels_in(session)`."""
         with self.db.transaction() as session:
-            return session.scalar(select(FormLabelsRow.labels).where(
-                FormLabelsRow.plugin == plugin, FormLabelsRow.form == form)) or {}
+            return labels_in(session)(plugin, form)
 
     def _learn_labels(self, session: Session, raw: RawRequest, now: datetime) -> None:
         """Keep the labels a connection test shows, for the entries that will lack them."""
@@ -164,7 +165,9 @@ class Ingest:
             row = session.get(SubmissionRow, submission_id)
             if row is None:
                 raise LookupError(f"no submission {submission_id}")
-            understood = understand(raw_request_of(row), self.rules, self.known_labels)
+            # The look-up shares this transaction: a second one would wait on
+            # SQLite's write lock that this one holds.
+            understood = understand(raw_request_of(row), self.rules, labels_in(session))
             if row.status in (TEST, DUPLICATE):
                 return IngestResult(row.id, test=row.status == TEST,
                                     duplicate=row.status == DUPLICATE)
@@ -181,7 +184,8 @@ class Ingest:
         lead_row = session.scalars(
             select(LeadRow).where(LeadRow.submission_id == row.id)).first()
         if lead_row is None:
-            lead_row = new_lead_row(understood.lead, row.id, now)
+            # When the person sent it (an import's date column), not when we read it.
+            lead_row = new_lead_row(understood.lead, row.id, row.received_at)
             session.add(lead_row)
             session.flush()
         else:
@@ -199,6 +203,13 @@ class Ingest:
             return list(session.scalars(select(SubmissionRow.id)
                                         .where(SubmissionRow.status == UNPARSED)
                                         .order_by(SubmissionRow.id)))
+
+
+def labels_in(session: Session) -> KnownLabels:
+    def known(plugin: str, form: str) -> Mapping[str, str]:
+        return session.scalar(select(FormLabelsRow.labels).where(
+            FormLabelsRow.plugin == plugin, FormLabelsRow.form == form)) or {}
+    return known
 
 
 def form_key(sub: Submission) -> str | None:

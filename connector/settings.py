@@ -23,6 +23,15 @@ MIN_TOKEN_LENGTH = 16
 _SOURCE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
 
+APP_NAME = "wp-lead-connector"
+
+
+def default_data_dir() -> Path:
+    import platformdirs
+
+    return platformdirs.user_data_path(APP_NAME, appauthor=False)
+
+
 class ConfigError(Exception):
     """Configuration that cannot work. The message names the key."""
 
@@ -30,7 +39,10 @@ class ConfigError(Exception):
 @dataclass(frozen=True)
 class Settings:
     # Where the SQLite file, the generated webhook token and other local state live.
-    data_dir: Path = Path("data")
+    # Default: the platform's user data folder (~/.local/share/wp-lead-connector on
+    # Linux), or the config file's folder when CONNECTOR_CONFIG_FILE is given, so
+    # every command finds the same database whatever folder it is run from.
+    data_dir: Path = field(default_factory=lambda: default_data_dir())
     # SQLAlchemy URL; empty means the SQLite file data_dir/connector.db.
     # postgresql+psycopg://user@host/db switches to PostgreSQL.
     database_url: str = ""
@@ -119,17 +131,34 @@ class Settings:
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'connector.db'}"
 
+    @property
+    def database_description(self) -> str:
+        """Which database is in use, without its password: for logs and `connector check`."""
+        from sqlalchemy.engine import make_url
+
+        url = make_url(self.resolved_database_url)
+        if url.get_backend_name() == "sqlite":
+            return f"SQLite {Path(url.database or ':memory:').absolute()}"
+        return f"PostgreSQL {url.render_as_string(hide_password=True)}"
+
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> "Settings":
         """Settings from CONNECTOR_* variables, over CONNECTOR_CONFIG_FILE, over defaults."""
         values: dict[str, Any] = {}
         config_file = env.get(PREFIX + "CONFIG_FILE")
         if config_file:
-            values.update(_read_config_file(Path(config_file)))
+            path = Path(config_file).expanduser().absolute()
+            values.update(_read_config_file(path))
+            # A relative data_dir in the file is relative to the file, not to
+            # wherever a command happens to be run from.
+            values["data_dir"] = path.parent / _path(PREFIX + "DATA_DIR",
+                                                     values.get("data_dir", "."))
         for f in dataclasses.fields(cls):
             for key in (PREFIX + f.name.upper(), _own_prefix_key(f.name)):
                 if key and key in env:
                     values[f.name] = env[key]
+        if "data_dir" in values:
+            values["data_dir"] = _path(PREFIX + "DATA_DIR", values["data_dir"]).absolute()
         return cls.from_mapping(values)
 
     @classmethod
@@ -193,6 +222,32 @@ class Settings:
         if not (self.mappings_dir / "routing.yaml").is_file():
             raise ConfigError(
                 f"{PREFIX}MAPPINGS_DIR must hold routing.yaml ({self.mappings_dir} does not)")
+
+    def salesforce_missing_keys(self) -> list[str]:
+        """The SALESFORCE_* keys still needed when only some are set; [] when none or enough are."""
+        given = {"SALESFORCE_CLIENT_ID": self.salesforce_client_id,
+                 "SALESFORCE_CLIENT_SECRET": self.salesforce_client_secret,
+                 "SALESFORCE_USERNAME": self.salesforce_username,
+                 "SALESFORCE_PASSWORD": self.salesforce_password,
+                 "SALESFORCE_PRIVATE_KEY_FILE": self.salesforce_private_key_file}
+        # The flows auth.Credentials.flow accepts, each with what it needs.
+        flows = (("SALESFORCE_PRIVATE_KEY_FILE", ("SALESFORCE_CLIENT_ID", "SALESFORCE_USERNAME",
+                                                  "SALESFORCE_PRIVATE_KEY_FILE")),
+                 ("SALESFORCE_PASSWORD", ("SALESFORCE_CLIENT_ID", "SALESFORCE_USERNAME",
+                                          "SALESFORCE_PASSWORD")),
+                 ("SALESFORCE_USERNAME", ("SALESFORCE_CLIENT_ID", "SALESFORCE_USERNAME",
+                                          "SALESFORCE_PASSWORD")),
+                 ("SALESFORCE_CLIENT_ID", ("SALESFORCE_CLIENT_ID", "SALESFORCE_CLIENT_SECRET")),
+                 ("SALESFORCE_CLIENT_SECRET", ("SALESFORCE_CLIENT_ID",
+                                               "SALESFORCE_CLIENT_SECRET")))
+        if not any(given.values()):
+            return []
+        if any(all(given[k] for k in needs) for _, needs in flows):
+            return []
+        # The flow the given keys point to: a key file means JWT, a password or
+        # user the username-password flow, else client credentials.
+        needs = next(n for marker, n in flows if given[marker])
+        return [k for k in needs if not given[k]]
 
     def replace(self, **changes: Any) -> "Settings":
         return dataclasses.replace(self, **changes)
@@ -299,8 +354,8 @@ def _str(key: str, raw: Any) -> str:
 
 def _path(key: str, raw: Any) -> Path:
     if isinstance(raw, Path):
-        return raw
-    return Path(_str(key, raw))
+        return raw.expanduser()
+    return Path(_str(key, raw)).expanduser()
 
 
 _PARSERS: dict[str, Callable[[str, Any], Any]] = {

@@ -28,6 +28,19 @@ def resolve_token(configured: str, data_dir: Path) -> str:
     return token
 
 
+def read_token(configured: str, data_dir: Path) -> str:
+    """The token in force, without creating one: for commands that only read."""
+    if configured:
+        return configured
+    path = data_dir / TOKEN_FILE
+    try:
+        return path.read_text(encoding="ascii").strip()
+    except FileNotFoundError:
+        raise LookupError(f"no webhook token at {path.absolute()} (start the service once "
+                          "to generate it, set CONNECTOR_WEBHOOK_TOKEN, or point "
+                          "CONNECTOR_DATA_DIR at the folder that holds it)") from None
+
+
 def token_matches(expected: str, given: str | None) -> bool:
     """Constant-time, so the time taken tells an attacker nothing about the token."""
     if not given:

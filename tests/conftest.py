@@ -12,7 +12,7 @@ import pytest
 from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
-from connector import create_app
+from connector.app import create_app
 from connector.runtime import Runtime
 from connector.settings import PROJECT_ROOT, Settings
 from connector.store.database import Database

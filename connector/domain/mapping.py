@@ -374,3 +374,13 @@ def _truthy(value: Any) -> bool:
     if isinstance(value, bool):
         return value
     return str(value).strip().casefold() not in _FALSE
+
+
+def column_target(name: str, mapping: FieldMapping, lexicon: Lexicon) -> str | None:
+    """The lead field a column or field called `name` would be mapped to, if any."""
+    normal = _normal(name)
+    for target, names in mapping.candidates.items():
+        if any(_normal(n) == normal for n in names):
+            return target
+    found = lexicon.recognise(name)
+    return found[0] if found else None

@@ -1,33 +1,39 @@
 """The engine, transactions, and schema migrations for SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import threading
 from contextlib import contextmanager
 from pathlib import Path
-from typing import Iterator
+from typing import TYPE_CHECKING, Iterator
 
-from alembic import command
-from alembic.config import Config
-from alembic.runtime.migration import MigrationContext
-from alembic.script import ScriptDirectory
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine, make_url
-from sqlalchemy.exc import OperationalError
+from sqlalchemy.exc import OperationalError, SQLAlchemyError
 from sqlalchemy.orm import Session, sessionmaker
+
+from connector.store.errors import NestedTransaction, NoDatabase, StorageUnavailable
+
+if TYPE_CHECKING:  # Alembic is imported only to migrate: read-only commands stay fast.
+    from alembic.config import Config
+
+__all__ = ["Database", "NestedTransaction", "NoDatabase", "StorageUnavailable"]
 
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same in every process.
 _MIGRATION_LOCK = 74_020_001
 
 
-class StorageUnavailable(Exception):
-    """The database cannot take the write now (locked, down, full)."""
-
-
 class Database:
-    def __init__(self, url: str, sqlite_busy_timeout_ms: int = 10_000) -> None:
+    def __init__(self, url: str, sqlite_busy_timeout_ms: int = 10_000,
+                 must_exist: bool = False) -> None:
         self.url = make_url(url)
+        if must_exist:
+            _require_existing(self.url)
         self.engine = _make_engine(url, sqlite_busy_timeout_ms)
         self._sessions = sessionmaker(self.engine, expire_on_commit=False)
+        self._held = threading.local()
+        if must_exist:
+            self._require_schema()
 
     @property
     def is_postgres(self) -> bool:
@@ -35,16 +41,38 @@ class Database:
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:
-        """One unit of work: committed on success, rolled back on any error."""
-        with self._sessions() as session:
-            try:
-                with session.begin():
-                    yield session
-            except OperationalError as exc:
-                raise StorageUnavailable(type(exc.orig).__name__) from exc
+        """One unit of work: committed on success, rolled back on any error.
+
+        Never nested in one thread (NestedTransaction): whatever needs the
+        database inside a unit of work takes its session."""
+        if getattr(self._held, "open", False):
+            raise NestedTransaction("a transaction is already open in this thread; "
+                                    "pass its session instead of opening another")
+        self._held.open = True
+        try:
+            with self._sessions() as session:
+                try:
+                    with session.begin():
+                        yield session
+                except OperationalError as exc:
+                    raise StorageUnavailable(type(exc.orig).__name__) from exc
+        finally:
+            self._held.open = False
+
+    def _require_schema(self) -> None:
+        try:
+            with self.engine.connect() as conn:
+                conn.execute(text("SELECT version_num FROM alembic_version"))
+        except SQLAlchemyError:
+            self.engine.dispose()
+            raise NoDatabase(f"{_describe(self.url)} holds no connector tables; "
+                             "start the service once (connector serve) or run "
+                             "connector db upgrade") from None
 
     def upgrade(self) -> None:
         """Bring the schema to the newest migration; safe from many processes at once."""
+        from alembic import command
+
         with self.engine.begin() as conn:
             if self.is_postgres:
                 # Several gunicorn workers start together; one migrates, the rest wait.
@@ -54,11 +82,15 @@ class Database:
             command.upgrade(config, "head")
 
     def current_revision(self) -> str | None:
+        from alembic.runtime.migration import MigrationContext
+
         with self.engine.connect() as conn:
             return MigrationContext.configure(conn).get_current_revision()
 
     @staticmethod
     def head_revision() -> str | None:
+        from alembic.script import ScriptDirectory
+
         return ScriptDirectory.from_config(_alembic_config()).get_current_head()
 
     def is_current(self) -> bool:
@@ -68,7 +100,23 @@ class Database:
         self.engine.dispose()
 
 
-def _alembic_config() -> Config:
+def _require_existing(url) -> None:
+    if url.get_backend_name() == "sqlite" and url.database not in (None, "", ":memory:"):
+        if not Path(url.database).is_file():
+            raise NoDatabase(f"no database at {Path(url.database).absolute()} (set "
+                             "CONNECTOR_DATA_DIR or CONNECTOR_DATABASE_URL to where it is, "
+                             "or start the service once to create it)")
+
+
+def _describe(url) -> str:
+    if url.get_backend_name() == "sqlite":
+        return f"the SQLite file {Path(url.database or ':memory:').absolute()}"
+    return f"the PostgreSQL database {url.render_as_string(hide_password=True)}"
+
+
+def _alembic_config() -> "Config":
+    from alembic.config import Config
+
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
     return config

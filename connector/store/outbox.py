@@ -22,15 +22,16 @@ from connector.retry import BACKOFF_MIN, next_attempt
 from connector.store.database import Database
 from connector.store.leads import lead_payload
 from connector.store.models import DeliveryRow, LeadRow
+from connector.vocabulary import DeliveryStatus
 
-PENDING = "pending"
-IN_PROGRESS = "in_progress"
-RETRYING = "retrying"
-DELIVERED = "delivered"
-DEAD = "dead"
-WAITING_FOR_CONFIG = "waiting_for_config"
-CANCELLED = "cancelled"      # rescoring no longer routes the lead there; never sent
-STATUSES = (PENDING, IN_PROGRESS, RETRYING, DELIVERED, DEAD, WAITING_FOR_CONFIG, CANCELLED)
+PENDING = DeliveryStatus.PENDING
+IN_PROGRESS = DeliveryStatus.IN_PROGRESS
+RETRYING = DeliveryStatus.RETRYING
+DELIVERED = DeliveryStatus.DELIVERED
+DEAD = DeliveryStatus.DEAD
+WAITING_FOR_CONFIG = DeliveryStatus.WAITING_FOR_CONFIG
+CANCELLED = DeliveryStatus.CANCELLED
+STATUSES = tuple(DeliveryStatus)
 _DUE = (PENDING, RETRYING)
 
 

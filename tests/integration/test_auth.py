@@ -11,7 +11,7 @@ import pytest
 from sqlalchemy import func, select
 from standardwebhooks.webhooks import Webhook
 
-from connector import create_app
+from connector.app import create_app
 from connector.runtime import Runtime
 from connector.store.models import LeadRow, SubmissionRow
 from tests.conftest import TOKEN

@@ -84,7 +84,7 @@ def test_wrong_or_missing_token_returns_401_and_stores_nothing(client, runtime, 
 
 
 def test_oversized_body_returns_413_and_stores_nothing(settings, runtime):
-    from connector import create_app
+    from connector.app import create_app
     client = create_app(settings.replace(max_body_bytes=1000), runtime=runtime).test_client()
     body = json.dumps({"email": "a@example.com", "message": "x" * 2000})
 
@@ -175,7 +175,7 @@ def test_a_failure_inside_the_transaction_leaves_nothing_half_written(
 
 def test_locked_sqlite_answers_503_and_stores_nothing(tmp_path):
     import sqlite3
-    from connector import create_app
+    from connector.app import create_app
     from connector.runtime import Runtime
     from connector.settings import PROJECT_ROOT, Settings
 

@@ -10,7 +10,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings as hsettings, strategies as st
 from sqlalchemy import func, select
 
-from connector import create_app
+from connector.app import create_app
 from connector.intake import ROUTES
 from connector.runtime import Runtime
 from connector.settings import PROJECT_ROOT, Settings

@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 import responses
 
-from connector import create_app
+from connector.app import create_app
 from connector.adapters.base import DeliveryJob
 from connector.adapters.registry import mailchimp_destination
 from connector.settings import Settings

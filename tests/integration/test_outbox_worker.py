@@ -201,7 +201,7 @@ def test_claims_are_in_due_order_and_batched(webhook_runtime, receiver, clock):
 
 
 def test_http_hook_wakes_the_embedded_worker_at_once(settings, receiver):
-    from connector import create_app
+    from connector.app import create_app
     s = settings.replace(forward_url=receiver.url, poll_seconds=30, embedded_worker=True,
                          mappings_dir=_routing_dir(settings))
     app = create_app(s)

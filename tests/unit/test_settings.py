@@ -6,9 +6,65 @@ from connector.settings import ConfigError, Settings
 from connector.webhook_token import resolve_token, token_matches
 
 
-def test_defaults_are_the_embedded_sqlite_file():
+def test_defaults_are_the_embedded_sqlite_file_in_the_user_data_folder(monkeypatch, tmp_path):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
     s = Settings.from_env({})
-    assert s.resolved_database_url == "sqlite:///data/connector.db"
+    assert s.data_dir == tmp_path / "xdg" / "wp-lead-connector"
+    assert s.resolved_database_url == f"sqlite:///{tmp_path}/xdg/wp-lead-connector/connector.db"
+
+
+def test_the_default_data_folder_does_not_depend_on_the_working_directory(monkeypatch,
+                                                                          tmp_path):
+    monkeypatch.setenv("XDG_DATA_HOME", str(tmp_path / "xdg"))
+    monkeypatch.chdir(tmp_path)
+    here = Settings.from_env({}).resolved_database_url
+    (tmp_path / "elsewhere").mkdir()
+    monkeypatch.chdir(tmp_path / "elsewhere")
+    assert Settings.from_env({}).resolved_database_url == here
+
+
+def test_a_relative_data_dir_is_made_absolute_where_it_is_given(monkeypatch, tmp_path):
+    monkeypatch.chdir(tmp_path)
+    assert Settings.from_env({"CONNECTOR_DATA_DIR": "state"}).data_dir == tmp_path / "state"
+
+
+def test_a_config_file_keeps_its_data_next_to_it(monkeypatch, tmp_path):
+    (tmp_path / "site").mkdir()
+    config = tmp_path / "site" / "connector.toml"
+    config.write_text("port = 9000\n")
+    monkeypatch.chdir(tmp_path)
+    assert Settings.from_env({"CONNECTOR_CONFIG_FILE": "site/connector.toml"}).data_dir == \
+        tmp_path / "site"
+    config.write_text('data_dir = "state"\n')
+    assert Settings.from_env({"CONNECTOR_CONFIG_FILE": str(config)}).data_dir == \
+        tmp_path / "site" / "state"
+
+
+def test_the_database_in_use_is_described_without_its_password(tmp_path):
+    assert Settings(data_dir=tmp_path).database_description == f"SQLite {tmp_path}/connector.db"
+    pg = Settings(database_url="postgresql+psycopg://app:s3cret@db.internal:5432/leads")
+    assert "s3cret" not in pg.database_description
+    assert pg.database_description.startswith("PostgreSQL postgresql+psycopg://app:")
+
+
+@pytest.mark.parametrize("env, missing", [
+    ({}, []),
+    ({"SALESFORCE_CLIENT_ID": "id", "SALESFORCE_CLIENT_SECRET": "s"}, []),
+    ({"SALESFORCE_CLIENT_ID": "id"}, ["SALESFORCE_CLIENT_SECRET"]),
+    ({"SALESFORCE_USERNAME": "u@x.si"}, ["SALESFORCE_CLIENT_ID", "SALESFORCE_PASSWORD"]),
+    ({"SALESFORCE_USERNAME": "u@x.si", "SALESFORCE_PASSWORD": "p"}, ["SALESFORCE_CLIENT_ID"]),
+    ({"SALESFORCE_CLIENT_ID": "id", "SALESFORCE_USERNAME": "u@x.si",
+      "SALESFORCE_PASSWORD": "p"}, []),
+])
+def test_partly_configured_salesforce_names_the_missing_keys(env, missing):
+    assert Settings.from_env(env).salesforce_missing_keys() == missing
+
+
+def test_a_private_key_without_client_id_and_user_names_both(tmp_path):
+    key = tmp_path / "server.key"
+    key.write_text("-----BEGIN PRIVATE KEY-----\n")
+    settings = Settings.from_env({"SALESFORCE_PRIVATE_KEY_FILE": str(key)})
+    assert settings.salesforce_missing_keys() == ["SALESFORCE_CLIENT_ID", "SALESFORCE_USERNAME"]
 
 
 def test_environment_overrides_the_config_file(tmp_path):

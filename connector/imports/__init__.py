@@ -1,0 +1,1 @@
+"""Historical leads from a spreadsheet export, through the same path as a form."""
