@@ -16,11 +16,10 @@ from typing import Callable
 
 from connector.domain.recognize import EMAIL, tokens
 from connector.domain.submission import RawRequest
+from connector.imports.encoding import best_reading
 from connector.imports.dates import DATE_WORDS, month_first, parse_date
 
 MAX_ROWS = 1_000_000
-# Encodings Excel and LibreOffice save CSV in across our languages' countries.
-_CANDIDATE_ENCODINGS = ("utf_8", "cp1250", "iso8859_2", "cp1252", "iso8859_1", "utf_16")
 
 
 class NotATable(ValueError):
@@ -52,7 +51,8 @@ class Table:
 
 def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
     """(text, encoding name). Without an encoding given, UTF-8 (with or without BOM)
-    if it decodes, else the most plausible of the encodings spreadsheets use."""
+    if it decodes, else the most plausible of the code pages spreadsheets use, else
+    what charset-normalizer makes of it."""
     if encoding:
         try:
             return data.decode(encoding), encoding
@@ -69,12 +69,15 @@ def decode(data: bytes, encoding: str | None = None) -> tuple[str, str]:
         return data.decode("utf-8-sig"), "utf-8"
     except UnicodeDecodeError:
         pass
-    from charset_normalizer import from_bytes
+    reading = best_reading(data)
+    if reading is None:
+        from charset_normalizer import from_bytes
 
-    best = from_bytes(data, cp_isolation=list(_CANDIDATE_ENCODINGS[1:])).best()
-    if best is None:
-        raise NotATable("the file is not text in any encoding spreadsheets save CSV in")
-    return str(best), best.encoding
+        best = from_bytes(data).best()
+        if best is None:
+            raise NotATable("the file is not text in any encoding spreadsheets save CSV in")
+        return str(best), best.encoding
+    return reading
 
 
 def read_table(data: bytes, recognise: Callable[[str], str | None],
