@@ -32,6 +32,7 @@ bench: install-test
 	$(BIN)/python bench/scoring_throughput.py
 	$(BIN)/python bench/salesforce_calls.py
 	$(BIN)/python bench/mailchimp_calls.py
+	$(BIN)/python bench/cli_startup.py
 
 clean:
 	rm -rf $(VENV) .pytest_cache

@@ -29,6 +29,8 @@ def create_app(config: Settings | Mapping[str, Any] | None = None,
         runtime.warm_up()
     if settings.embedded_worker and runtime.worker is None:
         runtime.start_worker_thread()
+    if runtime.spool.pending():
+        runtime.drainer.ensure_running()  # left from before a restart
 
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes

@@ -84,17 +84,20 @@ class Ingest:
         self.duplicate_window = duplicate_window
 
     def accept(self, raw: RawRequest, now: datetime, source: str | None = None,
-               message_id: str | None = None) -> IngestResult:
+               message_id: str | None = None,
+               lock_wait_ms: int | None = None) -> IngestResult:
         """Store the request and, when it makes sense, its lead and deliveries: all or nothing.
 
         A re-sent entry is stored as a duplicate and answered with the original.
+        Past `lock_wait_ms` waiting for the database, StorageUnavailable.
         """
         test = is_connection_test(raw)
         understood = (Understanding(None, None, None) if test
-                      else understand(raw, self.rules, self.known_labels))
+                      else understand(raw, self.rules,
+                                      lambda p, f: self.known_labels(p, f, lock_wait_ms)))
         key = (dedupe_key(understood.submission, message_id)
                if understood.submission else None)
-        with self.db.transaction() as session:
+        with self.db.transaction(lock_wait_ms) as session:
             row = SubmissionRow(
                 plugin=raw.plugin, method=raw.method, content_type=raw.content_type,
                 body=raw.body, headers=raw.headers,
@@ -117,9 +120,10 @@ class Ingest:
                 return IngestResult(original.id, lead_id, duplicate=True)
             return self._lead_for(session, row, understood, now)
 
-    def known_labels(self, plugin: str, form: str) -> Mapping[str, str]:
+    def known_labels(self, plugin: str, form: str,
+                     lock_wait_ms: int | None = None) -> Mapping[str, str]:
         """For use outside a transaction; inside one, `labels_in(session)`."""
-        with self.db.transaction() as session:
+        with self.db.transaction(lock_wait_ms) as session:
             return labels_in(session)(plugin, form)
 
     def _learn_labels(self, session: Session, raw: RawRequest, now: datetime) -> None:

@@ -10,13 +10,15 @@ from connector.adapters.base import Destination
 from connector.adapters.registry import configured_destinations
 from connector.auth.callers import Credentials
 from connector.domain import enrichment
-from connector.ingest import Ingest
+from connector.domain.submission import RawRequest
+from connector.ingest import Ingest, IngestResult
 from connector.rulebook import Rulebook
 from connector.settings import Settings
-from connector.store.database import Database
+from connector.store.database import Database, StorageUnavailable
+from connector.store.spool import Drainer, Spool
 from connector.wakeup import LocalWakeup, PostgresWakeup
 from connector.webhook_token import resolve_token
-from connector.worker import Worker
+from connector.worker import Worker, utcnow
 
 log = logging.getLogger(__name__)
 
@@ -30,6 +32,8 @@ class Runtime:
     credentials: Credentials
     wakeup: LocalWakeup | PostgresWakeup
     ingest: Ingest
+    spool: Spool
+    drainer: Drainer
     worker: Worker | None = None
     _thread: threading.Thread | None = None
 
@@ -50,7 +54,28 @@ class Runtime:
             signature_tolerance=settings.signature_tolerance_seconds)
         ingest = Ingest(db, rules, destinations, wakeup.announce,
                         timedelta(seconds=settings.duplicate_window_seconds))
-        return cls(settings, db, rules, destinations, credentials, wakeup, ingest)
+        spool = Spool(settings.data_dir / "spool")
+        drainer = Drainer(spool, lambda s: ingest.accept(s.raw, utcnow(), s.source,
+                                                         s.message_id))
+        log.info("database: %s", settings.database_description)
+        return cls(settings, db, rules, destinations, credentials, wakeup, ingest, spool,
+                   drainer)
+
+    def accept_or_spool(self, raw: RawRequest, source: str | None,
+                        message_id: str | None) -> IngestResult | str:
+        """Store the request now, or past the intake's wait keep it in the spool (its id).
+
+        Either way it is durable before the caller answers. OSError: not even the
+        spool could take it."""
+        try:
+            return self.ingest.accept(raw, raw.received_at, source, message_id,
+                                      lock_wait_ms=self.settings.intake_lock_wait_ms)
+        except StorageUnavailable as exc:
+            spooled = self.spool.put(raw, source, message_id)
+            log.warning("database unavailable (%s); submission kept in the spool as %s",
+                        exc, spooled)
+            self.drainer.ensure_running()
+            return spooled
 
     def warm_up(self) -> None:
         enrichment.warm_up()
@@ -61,6 +86,13 @@ class Runtime:
                       poll_seconds=self.settings.poll_seconds,
                       batch_size=self.settings.worker_batch_size)
 
+    @property
+    def worker_state(self) -> str | None:
+        """'running' or 'not running' for a worker thread in this process; None without one."""
+        if self._thread is None:
+            return None
+        return "running" if self._thread.is_alive() else "not running"
+
     def start_worker_thread(self) -> Worker:
         self.worker = self.make_worker()
         self._thread = threading.Thread(target=self.worker.run, name="outbox-worker",
@@ -69,6 +101,7 @@ class Runtime:
         return self.worker
 
     def close(self) -> None:
+        self.drainer.stop()
         if self.worker is not None:
             self.worker.stop()
         if self._thread is not None:

@@ -77,6 +77,10 @@ class Settings:
     worker_batch_size: int = 10
     # SQLite waits this long for the single write lock before giving up.
     sqlite_busy_timeout_ms: int = 10_000
+    # Intake waits at most this long for the database; past it the request is kept
+    # in the spool on disk (data_dir/spool), answered 200 and stored when it can
+    # be: Forminator gives up after 5 s, and CF7 shows the visitor an error.
+    intake_lock_wait_ms: int = 2_000
     # Address `connector serve` listens on.
     host: str = "127.0.0.1"
     port: int = 8000
@@ -375,6 +379,7 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "poll_seconds": _positive_float,
     "worker_batch_size": _positive_int,
     "sqlite_busy_timeout_ms": _positive_int,
+    "intake_lock_wait_ms": _positive_int,
     "host": _str,
     "port": _port,
     "serve_threads": _positive_int,

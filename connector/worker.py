@@ -53,28 +53,34 @@ class Worker:
         self.paused: dict[str, datetime] = {}
 
     def run(self, burst: bool = False) -> None:
-        """Work until stop(); with burst, until nothing is due."""
+        """Work until stop(); with burst, until nothing is due.
+
+        Nothing that goes wrong in a round ends the loop: a locked or absent
+        database, or a bug, is logged and the round tried again after a pause."""
         log.info("worker %s started for %s", self.id,
                  ", ".join(sorted(self.destinations)) or "no configured destination")
-        self._release_waiting()
+        released = False
         while not self._stop.is_set():
             try:
-                handled = self.run_once()
+                if not released:
+                    self._release_waiting()
+                    released = True
+                if self.run_once():
+                    continue
+                if burst:
+                    return
+                # Another process may have enqueued for a destination only we know.
+                self._release_waiting()
+                self.wakeup.wait(self._idle_seconds())
+                continue
             except StorageUnavailable as exc:
                 log.warning("database unavailable (%s); retrying shortly", exc)
-                handled = 0
             except Exception:  # noqa: BLE001 - the loop must outlive one bad round
                 # Rows it had claimed come back when their lease runs out.
                 log.exception("worker round failed; retrying after a pause")
-                self._stop.wait(self.poll_seconds)
-                continue
-            if handled:
-                continue
             if burst:
                 return
-            # Another process may have enqueued for a destination only we know.
-            self._release_waiting()
-            self.wakeup.wait(self._idle_seconds())
+            self._stop.wait(self.poll_seconds)
         log.info("worker %s stopped", self.id)
 
     def stop(self) -> None:

@@ -1,6 +1,7 @@
 """The engine, transactions, and schema migrations for SQLite and PostgreSQL."""
 from __future__ import annotations
 
+import contextvars
 import threading
 from contextlib import contextmanager
 from pathlib import Path
@@ -21,6 +22,9 @@ __all__ = ["Database", "NestedTransaction", "NoDatabase", "StorageUnavailable"]
 MIGRATIONS = Path(__file__).parent / "migrations"
 # Any constant works; it only has to be the same in every process.
 _MIGRATION_LOCK = 74_020_001
+# How long the transaction being begun may wait for SQLite's write lock (None: the default).
+_LOCK_WAIT_MS: contextvars.ContextVar[int | None] = contextvars.ContextVar("lock_wait",
+                                                                           default=None)
 
 
 class Database:
@@ -40,15 +44,17 @@ class Database:
         return self.engine.dialect.name == "postgresql"
 
     @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self, lock_wait_ms: int | None = None) -> Iterator[Session]:
         """One unit of work: committed on success, rolled back on any error.
 
-        Never nested in one thread (NestedTransaction): whatever needs the
-        database inside a unit of work takes its session."""
+        `lock_wait_ms` bounds the wait for SQLite's write lock (intake cannot wait
+        as long as a worker can). Never nested in one thread (NestedTransaction):
+        whatever needs the database inside a unit of work takes its session."""
         if getattr(self._held, "open", False):
             raise NestedTransaction("a transaction is already open in this thread; "
                                     "pass its session instead of opening another")
         self._held.open = True
+        wait = _LOCK_WAIT_MS.set(lock_wait_ms)
         try:
             with self._sessions() as session:
                 try:
@@ -57,6 +63,7 @@ class Database:
                 except OperationalError as exc:
                     raise StorageUnavailable(type(exc.orig).__name__) from exc
         finally:
+            _LOCK_WAIT_MS.reset(wait)
             self._held.open = False
 
     def _require_schema(self) -> None:
@@ -147,6 +154,11 @@ def _make_engine(url: str, busy_timeout_ms: int) -> Engine:
 
     @event.listens_for(engine, "begin")
     def _on_begin(conn) -> None:
+        # busy_timeout is per connection and pooled connections are shared:
+        # set it for every transaction, to this one's bound or the default.
+        wait = _LOCK_WAIT_MS.get()
+        conn.connection.dbapi_connection.execute(
+            f"PRAGMA busy_timeout={int(busy_timeout_ms if wait is None else wait)}")
         # SQLite has one writer. Taking the write lock when the transaction
         # starts (not at its first write) makes claim-then-update atomic and
         # turns lock upgrades, which fail at once, into waits on busy_timeout.

@@ -3,7 +3,7 @@ from __future__ import annotations
 
 import logging
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, current_app, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 log = logging.getLogger(__name__)
@@ -12,13 +12,22 @@ bp = Blueprint("errors", __name__)
 
 @bp.app_errorhandler(HTTPException)
 def http_error(exc: HTTPException):
+    limit = current_app.config.get("MAX_CONTENT_LENGTH")
     messages = {
         404: "no such endpoint",
         405: "method not allowed here",
-        413: "request body too large",
+        413: f"request body too large: the limit is {limit} bytes "
+             "(CONNECTOR_MAX_BODY_BYTES); nothing was stored",
+        415: "unsupported Content-Type; send JSON or application/x-www-form-urlencoded",
     }
-    response = jsonify(error=messages.get(exc.code or 500, exc.description))
-    response.status_code = exc.code or 500
+    status = exc.code or 500
+    message = messages.get(status, exc.description)
+    if 400 <= status < 500:
+        # The path names the hook (the plugin); the query string, with its token, is left out.
+        log.warning("refused %s %s: %d %s (from %s)", request.method, request.path[:100],
+                    status, message, request.remote_addr)
+    response = jsonify(error=message)
+    response.status_code = status
     return response
 
 

@@ -17,7 +17,8 @@ def healthz():
 
 @bp.get("/readyz")
 def readyz():
-    db = runtime().db
+    rt = runtime()
+    db = rt.db
     try:
         with db.engine.connect() as conn:
             conn.execute(text("SELECT 1"))
@@ -27,4 +28,11 @@ def readyz():
     if not current:
         return jsonify(status="unavailable", database="migrations pending",
                        revision=db.current_revision(), head=db.head_revision()), 503
-    return jsonify(status="ok", database="ok", revision=db.head_revision())
+    state = {"database": "ok", "revision": db.head_revision()}
+    if rt.worker_state is not None:
+        state["worker"] = rt.worker_state
+    if spooled := rt.spool.pending():
+        state["spooled"] = spooled  # waiting on disk for the database
+    if rt.worker_state == "not running":
+        return jsonify(status="unavailable", **state), 503
+    return jsonify(status="ok", **state)

@@ -43,9 +43,9 @@ def receive(plugin: str):
     try:
         caller = authenticate(call, rt.credentials, time.time())
     except Unauthorized as exc:
-        return _error(401, str(exc))
+        return _refused(plugin, 401, str(exc))
     if route is None:
-        return _error(404, f"unknown plugin '{plugin}'; known: {', '.join(ROUTES)}")
+        return _refused(plugin, 404, f"unknown plugin '{plugin}'; known: {', '.join(ROUTES)}")
     raw = RawRequest(
         plugin=route,
         method=request.method,
@@ -57,29 +57,49 @@ def receive(plugin: str):
         received_at=datetime.now(timezone.utc),
     )
     try:
-        result = rt.ingest.accept(raw, raw.received_at, caller.source, caller.message_id)
-    except StorageUnavailable as exc:
-        log.error("submission not stored: database unavailable (%s)", exc)
+        result = rt.accept_or_spool(raw, caller.source, caller.message_id)
+    except OSError as exc:
+        log.error("%s submission not stored: database unavailable and the spool refused "
+                  "it (%s)", route, type(exc).__name__)
         response = _error(503, "storage unavailable, nothing was stored; try again")
         response.headers["Retry-After"] = "5"
         return response
+    if isinstance(result, str):
+        # Kept on disk, as durable as a commit; stored as soon as the database frees.
+        return jsonify(ok=True, queued=True, spool_id=result)
     if result.test:
+        log.info("%s connection test stored as submission %s", route, result.submission_id)
         # Forminator and Formidable refuse to save a connection that fails its test.
         return jsonify(ok=True, test=True, submission_id=result.submission_id)
     if result.duplicate:
-        log.info("submission re-sent; answered with submission %s", result.submission_id)
+        log.info("%s submission re-sent; answered with submission %s", route,
+                 result.submission_id)
         return jsonify(ok=True, duplicate=True, submission_id=result.submission_id,
                        lead_id=result.lead_id)
     if result.error:
-        log.info("submission %s kept unparsed (%s)", result.submission_id, plugin)
+        # The reason names what is wrong, never a submitted value.
+        log.warning("%s submission %s kept unparsed: %s (from %s)", route,
+                    result.submission_id, result.error, request.remote_addr)
         response = jsonify(error=result.error, submission_id=result.submission_id,
                            status="unparsed")
         response.status_code = 422
         return response
-    log.info("submission %s accepted: lead %s, %d deliveries", result.submission_id,
+    log.info("%s submission %s accepted: lead %s, %d deliveries", route, result.submission_id,
              result.lead_id, result.deliveries)
     # Exactly 200: Elementor shows the visitor an error on anything else, 201 and 202 included.
     return jsonify(ok=True, submission_id=result.submission_id, lead_id=result.lead_id)
+
+
+def _refused(plugin: str, status: int, reason: str):
+    # The reason never holds a token or a submitted value (see auth/callers.py).
+    log.warning("refused %s request: %d %s (from %s)", _printable(plugin[:40]), status,
+                _printable(reason), request.remote_addr)
+    return _error(status, reason)
+
+
+def _printable(text: str) -> str:
+    # A name from the URL could carry a newline and forge a log line.
+    return "".join(ch if ch.isprintable() else "?" for ch in text)
 
 
 def _raw_query() -> str:

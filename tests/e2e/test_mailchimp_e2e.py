@@ -105,6 +105,7 @@ def test_connector_check_verifies_key_audience_and_merge_fields(fake_mc, tmp_pat
            "MAILCHIMP_BASE_URL": fake_mc.url, "CONNECTOR_DATA_DIR": str(tmp_path),
            "CONNECTOR_WEBHOOK_TOKEN": TOKEN}
 
+    assert CliRunner().invoke(cli, ["db", "upgrade"], env=env).exit_code == 0
     fake_mc.merge_fields.remove("COMPANY")
     result = CliRunner().invoke(cli, ["check"], env=env)
     assert result.exit_code == 1, result.output

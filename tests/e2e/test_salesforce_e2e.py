@@ -122,6 +122,8 @@ def test_connector_check_reports_missing_custom_fields(sf_env, fake_sf, tmp_path
         return subprocess.run([sys.executable, "-m", "connector", "check"], env=env,
                               capture_output=True, text=True, timeout=60)
 
+    subprocess.run([sys.executable, "-m", "connector", "db", "upgrade"], env=env, check=True,
+                   capture_output=True, timeout=60)
     result = check()
     assert result.returncode == 1, result.stdout
     assert "FAIL Salesforce: Lead lacks fields the mapping writes: Lead_Score__c" in result.stdout
@@ -135,4 +137,5 @@ def test_connector_check_reports_missing_custom_fields(sf_env, fake_sf, tmp_path
                          env=env | {"SALESFORCE_PASSWORD": "", "SALESFORCE_CLIENT_SECRET": "",
                                     "SALESFORCE_PRIVATE_KEY_FILE": ""},
                          capture_output=True, text=True, timeout=60)
-    assert "Salesforce: not configured" in bad.stdout
+    # A username and client id without a password, secret or key: named, not "not configured".
+    assert "FAIL Salesforce: only partly configured; missing SALESFORCE_PASSWORD" in bad.stdout

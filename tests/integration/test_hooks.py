@@ -173,19 +173,50 @@ def test_a_failure_inside_the_transaction_leaves_nothing_half_written(
                 conn.execute(text("DROP TRIGGER refuse"))
 
 
-def test_locked_sqlite_answers_503_and_stores_nothing(tmp_path):
-    import sqlite3
+def _locked_sqlite(tmp_path, **changes):
     from connector.app import create_app
     from connector.runtime import Runtime
     from connector.settings import PROJECT_ROOT, Settings
 
     settings = Settings(data_dir=tmp_path, database_url=f"sqlite:///{tmp_path / 'c.db'}",
                         webhook_token=TOKEN, mappings_dir=PROJECT_ROOT / "mappings",
-                        sqlite_busy_timeout_ms=200)
+                        **changes)
     runtime = Runtime.start(settings)
-    client = create_app(settings, runtime=runtime).test_client()
+    return runtime, create_app(settings, runtime=runtime).test_client()
+
+
+def test_a_held_sqlite_lock_is_answered_200_within_3_s_and_stored_once_it_frees(tmp_path):
+    import sqlite3
+    import time as clock
+    runtime, client = _locked_sqlite(tmp_path)  # the default 10 s busy timeout
     other = sqlite3.connect(tmp_path / "c.db", isolation_level=None)
-    other.execute("BEGIN IMMEDIATE")  # another writer holds the lock past our timeout
+    other.execute("BEGIN IMMEDIATE")  # a backup tool or a second process holds the lock
+    try:
+        started = clock.monotonic()
+        resp = post_sample(client, "cf7-to-webhook__default-json")
+        assert clock.monotonic() - started < 3
+        assert resp.status_code == 200 and resp.json["ok"] and resp.json["queued"]
+        assert runtime.spool.pending() == 1
+        assert client.get("/readyz").json.get("spooled") is None  # readyz cannot read either
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    deadline = clock.monotonic() + 10
+    while runtime.spool.pending() and clock.monotonic() < deadline:
+        clock.sleep(0.05)
+    assert counts(runtime) == (1, 1, 2)
+    assert runtime.spool.pending() == 0
+    # Sent again by the plugin: recognised as the same entry, not a second lead.
+    assert post_sample(client, "cf7-to-webhook__default-json").json["duplicate"] is True
+    runtime.close()
+
+
+def test_when_neither_database_nor_spool_can_take_it_the_answer_is_503(tmp_path):
+    import sqlite3
+    runtime, client = _locked_sqlite(tmp_path, intake_lock_wait_ms=200)
+    (tmp_path / "spool").write_text("not a folder")  # the spool cannot be written
+    other = sqlite3.connect(tmp_path / "c.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
     try:
         resp = post_sample(client, "cf7-to-webhook__default-json")
         assert resp.status_code == 503
@@ -196,3 +227,66 @@ def test_locked_sqlite_answers_503_and_stores_nothing(tmp_path):
         other.close()
     assert counts(runtime) == (0, 0, 0)
     runtime.close()
+
+
+def test_the_worker_thread_outlives_a_held_lock_and_readyz_reports_it(tmp_path):
+    import sqlite3
+    import time as clock
+    runtime, client = _locked_sqlite(tmp_path, embedded_worker=True, poll_seconds=0.1,
+                                     sqlite_busy_timeout_ms=100)
+    other = sqlite3.connect(tmp_path / "c.db", isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        clock.sleep(1.0)  # many rounds, each refused the lock
+        assert runtime.worker_state == "running"
+    finally:
+        other.execute("ROLLBACK")
+        other.close()
+    assert client.get("/readyz").json["worker"] == "running"
+    runtime.worker.stop()
+    runtime._thread.join(5)
+    resp = client.get("/readyz")
+    assert resp.status_code == 503 and resp.json["worker"] == "not running"
+    runtime.close()
+
+
+# --- refused and unparsed requests leave a trace, without secrets or personal data ---
+
+def _refusal_lines(caplog) -> list[str]:
+    return [r.getMessage() for r in caplog.records if r.levelname == "WARNING"]
+
+
+def test_a_wrong_token_is_logged_with_plugin_status_reason_and_address(client, caplog):
+    client.post("/hooks/cf7?token=wrong-token-value-123",
+                json={"your-email": "ana.novak@pekarna-novak.si"})
+    (line,) = _refusal_lines(caplog)
+    assert line.startswith("refused cf7 request: 401 missing or wrong token")
+    assert "127.0.0.1" in line
+    assert "wrong-token-value" not in caplog.text and "ana.novak" not in caplog.text
+
+
+def test_an_unknown_plugin_is_logged(client, caplog):
+    client.post(f"/hooks/typeform%0Aforged?token={TOKEN}", json={"email": "a@b.si"})
+    (line,) = _refusal_lines(caplog)
+    assert "404 unknown plugin" in line and "\n" not in line
+    assert TOKEN not in caplog.text
+
+
+def test_413_names_the_limit_and_its_key_and_is_logged(tmp_path, caplog):
+    runtime, client = _locked_sqlite(tmp_path, max_body_bytes=1000)
+    resp = client.post(f"/hooks/cf7?token={TOKEN}", data=b"x" * 2000,
+                       content_type="application/json")
+    assert resp.status_code == 413
+    assert resp.json["error"].startswith(
+        "request body too large: the limit is 1000 bytes (CONNECTOR_MAX_BODY_BYTES)")
+    (line,) = _refusal_lines(caplog)
+    assert "POST /hooks/cf7: 413" in line and TOKEN not in caplog.text
+    assert counts(runtime) == (0, 0, 0)
+    runtime.close()
+
+
+def test_an_unparsed_submission_is_logged_with_its_reason(client, caplog):
+    client.post(f"/hooks/generic?token={TOKEN}", json={"ime": "Ana Novak", "x": "y"})
+    (line,) = _refusal_lines(caplog)
+    assert "generic submission 1 kept unparsed: " in line and "email" in line
+    assert "Ana Novak" not in caplog.text
