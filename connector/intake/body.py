@@ -66,13 +66,15 @@ def _json_type(value: Any) -> str:
 
 def _json_value(text: str) -> Any:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
         try:
+            return json.loads(text)
+        except json.JSONDecodeError:
             # strict=False admits raw control characters inside strings: the
             # one way WordPress plugins commonly break JSON.
-            data = json.loads(text, strict=False)
-        except json.JSONDecodeError as exc:
-            raise ParseError(f"body is not valid JSON: {exc.msg} at line {exc.lineno} "
-                             f"column {exc.colno}") from None
-    return data
+            return json.loads(text, strict=False)
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"body is not valid JSON: {exc.msg} at line {exc.lineno} "
+                         f"column {exc.colno}") from None
+    except RecursionError:
+        # json's C scanner recurses once per level: "[[[[…" must be a 422, not a 500.
+        raise ParseError("body is nested too deeply to read") from None

@@ -10,6 +10,9 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 _SEGMENT = re.compile(r"\[([^\[\]]*)\]")
+# PHP's max_input_nesting_level. A deeper key is kept flat, as sent: reading it
+# nested would take one stack frame a level.
+MAX_NESTING = 64
 
 
 def parse_php_query(query: str) -> dict[str, Any]:
@@ -27,8 +30,8 @@ def _split_key(key: str) -> tuple[str, list[str]]:
         return key, []
     rest = key[start:]
     path = _SEGMENT.findall(rest)
-    if "".join(f"[{p}]" for p in path) != rest:
-        return key, []  # not PHP bracket syntax after all: keep the key as sent
+    if "".join(f"[{p}]" for p in path) != rest or len(path) > MAX_NESTING:
+        return key, []  # not PHP bracket syntax after all, or too deep: keep the key as sent
     return key[:start], path
 
 

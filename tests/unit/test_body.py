@@ -38,6 +38,8 @@ def test_get_reads_the_query_string():
     (b"x", "application/xml", "unsupported Content-Type 'application/xml'"),
     (b"x", "application/json; charset=klingon", "unknown charset 'klingon'"),
     (b"x", "multipart/form-data; boundary=x", "multipart/form-data bodies are not supported"),
+    (b"[" * 100_000, "application/json", "nested too deeply"),
+    (b"[" * 100_000, "text/plain", "nested too deeply"),
 ])
 def test_bad_bodies_say_what_is_wrong(body, content_type, message):
     with pytest.raises(ParseError, match=message):
