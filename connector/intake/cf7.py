@@ -1,9 +1,11 @@
 """Contact Form 7 through the "CF7 to Webhook" add-on (wordpress.org slug cf7-to-zapier).
 
-The body is a JSON object of CF7 form-tag names, preceded by whatever special
-mail tags the admin configured (`[_url page_url] [_remote_ip] …`). No form id
-or meta is sent unless configured; the setup guide suggests special mail tags
-and `?form=[_post_title]` in the webhook URL.
+The default body is a JSON object of CF7 form-tag names, preceded by whatever
+special mail tags the admin configured (`[_url page_url] [_remote_ip] …`). A
+custom body is the admin's template with the answers pasted in raw, sent as
+text/plain when that breaks it (see pasted_templates.py). No form id or meta is
+sent unless configured; the setup guide suggests special mail tags and
+`?form=[_post_title]` in the webhook URL.
 """
 from __future__ import annotations
 

@@ -6,7 +6,7 @@ Flask's request.form leaves those keys flat.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Iterable
 from urllib.parse import parse_qsl
 
 _SEGMENT = re.compile(r"\[([^\[\]]*)\]")
@@ -16,8 +16,13 @@ MAX_NESTING = 64
 
 
 def parse_php_query(query: str) -> dict[str, Any]:
+    return nest_php_pairs(parse_qsl(query, keep_blank_values=True))
+
+
+def nest_php_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """Decoded (key, value) pairs nested by their bracket keys, as PHP reads them."""
     root: dict[str, Any] = {}
-    for key, value in parse_qsl(query, keep_blank_values=True):
+    for key, value in pairs:
         head, path = _split_key(key)
         _assign(root, [head, *path], value)
     # The top level is always an object of fields, even when its keys are 0, 1, …

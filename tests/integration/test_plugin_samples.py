@@ -62,6 +62,25 @@ EXPECTED = {
                   "page_url": "https://primer.si/kontakt/", "remote_ip": "93.103.45.67"}),
     "cf7-to-webhook__custom-body-not-json": dict(ZIGA_CF7, tracking={"utm_source": "google"},
                                                  extra={"source": "cf7"}),
+    "cf7-to-webhook__custom-body-form-pairs": dict(
+        email="john.smith@example.com", first_name="John", last_name="Smith",
+        phone="+44 20 7946 0958", company="Smith & Sons Ltd",
+        message="Hello,\nplease send me a quote for 25 seats (20% of our staff).\nThanks!",
+        extra={}),
+    "cf7-to-webhook__custom-body-broken-json": dict(
+        email="mary.johnson@example.org", first_name="Mary", last_name="Johnson",
+        phone="+1 415 555 0134", company='The "Best" Bakery',
+        message="Hi,\r\nwe'd like a \"Demo\" of the <b>Pro</b> plan, and pricing for 3 sites."
+                "\r\nThanks, Mary",
+        product_interests=["Demo", "Pricing"], extra={"source": "website"},
+        tracking={"page_url": "https://example.com/contact/?utm_source=newsletter"
+                              "&utm_campaign=spring",
+                  "utm_source": "newsletter", "utm_campaign": "spring"}),
+    "cf7-to-webhook__custom-body-json": dict(
+        email="peter.brown@example.com", first_name="Peter", last_name="Brown",
+        phone="+1 212 555 0187", company="Brown Robotics Inc.",
+        message="Please call me about a demo next week.", product_interests=["Demo"],
+        files=[("brief", "brief.pdf")], extra={}),
     "elementor-pro__advanced": ELEMENTOR,
     "elementor-pro__simple": ELEMENTOR,
     "gravityforms-webhooks__all-fields-json": GRAVITY_ENTRY,
@@ -101,7 +120,8 @@ PLUGIN_OF = {"cf7": "cf7", "elementor": "elementor", "gravityforms": "gravityfor
 
 # Bodies of the admin's own keys, with no header or key only that plugin sends.
 ADMIN_SHAPED = {"fluentforms-pro__default-get-selected-fields", "ninja-forms-webhooks__post-form",
-                "ninja-forms-webhooks__post-json", "gravityforms-webhooks__select-fields-json"}
+                "ninja-forms-webhooks__post-json", "gravityforms-webhooks__select-fields-json",
+                "cf7-to-webhook__custom-body-json"}
 
 
 def post(client, sample: dict, route: str | None = None):
@@ -166,7 +186,7 @@ def test_formidable_test_button_gets_200_and_no_lead(client, runtime):
 
 
 def test_auto_names_every_plugin_it_tried_when_it_cannot_tell(client, runtime):
-    resp = client.post(f"/hooks/auto?token={TOKEN}", json={"a": {"b": 1}})
+    resp = client.post(f"/hooks/auto?token={TOKEN}", json=["a", "b"])
 
     assert resp.status_code == 422
     for plugin in ("cf7", "gravityforms", "wpforms", "elementor", "fluentforms", "forminator",
