@@ -74,6 +74,19 @@ def authenticate(call: Call, creds: Credentials, now: float) -> Caller:
             if name in PARSERS and call.route not in (name, "auto"):
                 raise Unauthorized(f"this token is for the {name} hook")
             return Caller(name)
-    raise Unauthorized("missing or wrong token: pass ?token= or the X-Connector-Token header")
+    raise Unauthorized("missing or wrong token: pass ?token=, the X-Connector-Token header "
+                       "or Authorization: Bearer <token>")
+
+
+def bearer_token(authorization: str | None) -> str | None:
+    """The token of an `Authorization: Bearer <token>` header (the scheme in any case,
+    RFC 6750); None for any other scheme.
+
+    Not Werkzeug's parser: it reads a token with an "=" inside as auth
+    parameters, and our tokens are whatever the operator chose."""
+    scheme, _, token = (authorization or "").strip().partition(" ")
+    if scheme.lower() != "bearer":
+        return None
+    return token.strip() or None
 
 

@@ -11,7 +11,8 @@ In order of trust:
 Names are compared loosely (case, `-`, `_`, spaces and dots do not matter) and
 nested objects match on any tail of their path, so `lead.utm.source` is found
 by `utm_source`. Whatever is not claimed stays in the lead's `extra` under its
-own name: nothing is dropped.
+own name, and so does the meta the plugin sent that no lead field holds
+(`Submission.other_meta`): nothing is dropped.
 """
 from __future__ import annotations
 
@@ -191,9 +192,18 @@ def map_submission(sub: Submission, mapping: FieldMapping,
         consent=consent,
         tracking=_tracking(s, sub.meta),
         files=tuple(found.files),
-        extra={k: v for k, v in fields.unclaimed().items() if not _is_empty(v)},
+        extra=_extra(fields, sub.other_meta),
         **{k: s.get(k) for k in TEXT_FIELDS if k not in ("email", "first_name", "last_name")},
     )
+
+
+def _extra(fields: _Fields, other_meta: Mapping[str, Any]) -> dict[str, Any]:
+    """Unclaimed fields, then the plugin's other meta: the visitor's own field wins a name."""
+    extra = {k: v for k, v in fields.unclaimed().items() if not _is_empty(v)}
+    for key, value in other_meta.items():
+        if not _is_empty(value):
+            extra.setdefault(key, value)
+    return extra
 
 
 def _recognise(sub: Submission, fields: _Fields, found: _Found, lexicon: Lexicon) -> None:

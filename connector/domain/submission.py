@@ -48,6 +48,10 @@ class Submission:
     types: dict[str, str] = field(default_factory=dict)
     # page_url, referrer, user_agent, remote_ip, submitted_at when known.
     meta: dict[str, str] = field(default_factory=dict)
+    # What else the plugin said about the submission (CF7's `_date`, Elementor's
+    # "Powered by", Fluent Forms' browser), under the plugin's own name. No lead
+    # field holds it and nothing is guessed from it; it is kept in the lead's extra.
+    other_meta: dict[str, Any] = field(default_factory=dict)
 
 
 class ParseError(ValueError):

@@ -47,20 +47,16 @@ DETECTORS: list[tuple[str, Callable[[RawRequest, Any], bool]]] = [
 ]
 
 
-def _flat(value: Any) -> bool:
-    if isinstance(value, list):
-        return all(not isinstance(v, (dict, list)) for v in value)
-    return not isinstance(value, dict)
-
-
 def detect(raw: RawRequest) -> str:
     """The plugin that sent this; ParseError naming every plugin tried when none fits."""
     body = _body(raw)
     for name, matches in DETECTORS:
         if matches(raw, body):
             return name
-    if isinstance(body, dict) and body and all(_flat(v) for v in body.values()):
-        return "generic"  # fields with plain or multiple-choice values: the generic format
+    if isinstance(body, dict) and body:
+        # The admin's own keys (a CF7 custom body, a "Select Fields" feed), nested
+        # or not: the generic reading finds fields by name at any depth.
+        return "generic"
     tried = ", ".join([name for name, _ in DETECTORS] + ["generic"])
     raise ParseError(f"could not tell which plugin sent this (tried: {tried}); "
                      "post to /hooks/<plugin> instead")

@@ -5,6 +5,8 @@ import json
 from typing import Any
 
 from connector.domain.submission import ParseError, RawRequest
+from connector.intake.pasted_templates import (TemplateError, looks_like_pairs,
+                                               read_json_template, read_pairs_template)
 from connector.intake.phpquery import parse_php_query
 
 
@@ -22,9 +24,7 @@ def decode_object(raw: RawRequest) -> dict[str, Any]:
                              "send JSON or application/x-www-form-urlencoded")
         return parse_php_query(text)
     if media_type == "text/plain":
-        # CF7 to Webhook falls back to text/plain when its custom body is not
-        # valid JSON (a raw newline pasted into a string, usually).
-        return _json_object(text)
+        return _plain_text_object(text)
     raise ParseError(f"unsupported Content-Type '{media_type}'; "
                      "send JSON or application/x-www-form-urlencoded")
 
@@ -52,8 +52,28 @@ def _text(body: bytes, content_type: str) -> str:
         raise ParseError(f"body is not valid {charset} (byte {exc.start})") from None
 
 
+def _plain_text_object(text: str) -> dict[str, Any]:
+    """CF7 to Webhook sends its custom body as text/plain when it is not valid
+    JSON: the visitor's answers were pasted into the admin's template unescaped,
+    whether the template is JSON or `name=[tag]&…` pairs."""
+    if looks_like_pairs(text):
+        return read_pairs_template(text)
+    try:
+        data = _json_value(text)
+    except ParseError as exc:
+        try:
+            data = read_json_template(text)
+        except TemplateError:
+            raise ParseError(f"{exc}; nor can it be read as a template with the answers "
+                             "pasted in raw") from None
+    return _must_be_object(data)
+
+
 def _json_object(text: str) -> dict[str, Any]:
-    data = _json_value(text)
+    return _must_be_object(_json_value(text))
+
+
+def _must_be_object(data: Any) -> dict[str, Any]:
     if not isinstance(data, dict):
         raise ParseError(f"body must be a JSON object, not {_json_type(data)}")
     return data
@@ -66,13 +86,15 @@ def _json_type(value: Any) -> str:
 
 def _json_value(text: str) -> Any:
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError:
         try:
+            return json.loads(text)
+        except json.JSONDecodeError:
             # strict=False admits raw control characters inside strings: the
             # one way WordPress plugins commonly break JSON.
-            data = json.loads(text, strict=False)
-        except json.JSONDecodeError as exc:
-            raise ParseError(f"body is not valid JSON: {exc.msg} at line {exc.lineno} "
-                             f"column {exc.colno}") from None
-    return data
+            return json.loads(text, strict=False)
+    except json.JSONDecodeError as exc:
+        raise ParseError(f"body is not valid JSON: {exc.msg} at line {exc.lineno} "
+                         f"column {exc.colno}") from None
+    except RecursionError:
+        # json's C scanner recurses once per level: "[[[[…" must be a 422, not a 500.
+        raise ParseError("body is nested too deeply to read") from None

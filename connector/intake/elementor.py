@@ -17,7 +17,9 @@ from connector.intake.common import compact, first_text, pop_all
 _NO_LABEL = "No Label "
 # Meta titles of the simple format (English; other site languages stay as fields).
 _SIMPLE_META = {"Page URL": "page_url", "User Agent": "user_agent", "Remote IP": "remote_ip"}
-_SIMPLE_DROP = frozenset({"Date", "Time", "Powered by", "Page Title"})
+# Meta without a lead field: kept in the lead's extra under its title.
+_SIMPLE_OTHER_META = frozenset({"Date", "Time", "Powered by", "Page Title"})
+_ADVANCED_META = ("page_url", "user_agent", "remote_ip")
 
 
 def is_advanced(data: Mapping[str, Any]) -> bool:
@@ -47,18 +49,21 @@ def _advanced(raw: RawRequest, data: dict[str, Any]) -> Submission:
         if spec.get("type"):
             types[field_id] = str(spec["type"])
     meta = data.get("meta") if isinstance(data.get("meta"), dict) else {}
-    values = {k: v.get("value") for k, v in meta.items() if isinstance(v, dict)}
+    items = {k: v for k, v in meta.items() if isinstance(v, dict)}
     return Submission(
         plugin="elementor", fields=fields, received_at=raw.received_at,
         form_id=first_text(form, "id"), form_name=first_text(form, "name"),
         labels=labels, types=types,
-        meta=compact({k: values.get(k) for k in ("page_url", "user_agent", "remote_ip")}))
+        meta=compact({k: items[k].get("value") for k in _ADVANCED_META if k in items}),
+        # Keyed by title (Date, Time, Powered by), as the simple format keys them.
+        other_meta=compact({str(item.get("title") or key): item.get("value")
+                            for key, item in items.items() if key not in _ADVANCED_META}))
 
 
 def _simple(raw: RawRequest, data: dict[str, Any]) -> Submission:
     ids = pop_all(data, frozenset({"form_id", "form_name"}))
     meta = pop_all(data, frozenset(_SIMPLE_META))
-    pop_all(data, _SIMPLE_DROP)
+    other_meta = pop_all(data, _SIMPLE_OTHER_META)
     fields, labels = {}, {}
     for key, value in data.items():
         if key.startswith(_NO_LABEL):
@@ -70,4 +75,5 @@ def _simple(raw: RawRequest, data: dict[str, Any]) -> Submission:
         plugin="elementor", fields=fields, received_at=raw.received_at,
         form_id=first_text(ids, "form_id"), form_name=first_text(ids, "form_name"),
         labels=labels,
-        meta=compact({_SIMPLE_META[k]: v for k, v in meta.items()}))
+        meta=compact({_SIMPLE_META[k]: v for k, v in meta.items()}),
+        other_meta=compact(other_meta))

@@ -12,6 +12,11 @@ from connector.intake.common import compact, first_text, pop_all
 
 _NOISE = frozenset({"g-recaptcha-response", "h-captcha-response", "cf-turnstile-response",
                     "_wp_http_referer", "__fluent_form_embded_post_id"})
+# Entry-row columns that describe the visitor but have no lead field: kept in
+# the lead's extra. The rest of the row is Fluent's record of the entry (serial_number,
+# status, is_favourite, payment columns, updated_at) or a copy of the answers
+# (user_inputs); it stays in the stored request.
+_ENTRY_OTHER_META = ("browser", "device", "city", "country")
 
 
 def parse(raw: RawRequest) -> Submission:
@@ -33,4 +38,5 @@ def parse(raw: RawRequest) -> Submission:
         entry_id=first_text(entry, "id") or first_text(ids, "entry_id"),
         meta=compact({"page_url": entry.get("source_url"), "remote_ip": entry.get("ip"),
                       "submitted_at": entry.get("created_at")}),
+        other_meta=compact({f"__submission.{k}": entry.get(k) for k in _ENTRY_OTHER_META}),
     )

@@ -92,7 +92,7 @@ def _decoded(value: Any) -> Any:
     if isinstance(value, str) and value.startswith("[") and value.endswith("]"):
         try:
             decoded = json.loads(value)
-        except ValueError:
+        except (ValueError, RecursionError):
             return value
         if isinstance(decoded, list):
             return decoded

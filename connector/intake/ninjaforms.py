@@ -24,7 +24,7 @@ def _single_arg(data: dict[str, Any]) -> dict[str, Any]:
         if isinstance(value, str) and value.lstrip().startswith("{"):
             try:
                 decoded = json.loads(value)
-            except ValueError:
+            except (ValueError, RecursionError):
                 raise ParseError("the single argument holds broken JSON") from None
             if isinstance(decoded, dict):
                 return decoded

@@ -6,15 +6,23 @@ Flask's request.form leaves those keys flat.
 from __future__ import annotations
 
 import re
-from typing import Any
+from typing import Any, Iterable
 from urllib.parse import parse_qsl
 
 _SEGMENT = re.compile(r"\[([^\[\]]*)\]")
+# PHP's max_input_nesting_level. A deeper key is kept flat, as sent: reading it
+# nested would take one stack frame a level.
+MAX_NESTING = 64
 
 
 def parse_php_query(query: str) -> dict[str, Any]:
+    return nest_php_pairs(parse_qsl(query, keep_blank_values=True))
+
+
+def nest_php_pairs(pairs: Iterable[tuple[str, str]]) -> dict[str, Any]:
+    """Decoded (key, value) pairs nested by their bracket keys, as PHP reads them."""
     root: dict[str, Any] = {}
-    for key, value in parse_qsl(query, keep_blank_values=True):
+    for key, value in pairs:
         head, path = _split_key(key)
         _assign(root, [head, *path], value)
     # The top level is always an object of fields, even when its keys are 0, 1, …
@@ -27,8 +35,8 @@ def _split_key(key: str) -> tuple[str, list[str]]:
         return key, []
     rest = key[start:]
     path = _SEGMENT.findall(rest)
-    if "".join(f"[{p}]" for p in path) != rest:
-        return key, []  # not PHP bracket syntax after all: keep the key as sent
+    if "".join(f"[{p}]" for p in path) != rest or len(path) > MAX_NESTING:
+        return key, []  # not PHP bracket syntax after all, or too deep: keep the key as sent
     return key[:start], path
 
 

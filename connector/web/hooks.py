@@ -18,7 +18,7 @@ from connector.domain.submission import RawRequest
 from connector.intake import ROUTES, route_name
 from connector.store.database import StorageUnavailable
 from connector.web import runtime
-from connector.auth.callers import Call, Unauthorized, authenticate
+from connector.auth.callers import Call, Unauthorized, authenticate, bearer_token
 
 log = logging.getLogger(__name__)
 bp = Blueprint("hooks", __name__)
@@ -29,7 +29,9 @@ TOKEN_HEADER = "X-Connector-Token"
 _SECRET_HEADER_WORDS = ("auth", "token", "secret", "password", "cookie", "api-key", "apikey")
 
 
-@bp.route("/hooks/<plugin>", methods=["POST", "GET", "PUT", "PATCH"])
+# strict_slashes=False: /hooks/cf7/ is the same hook, answered, not redirected:
+# WPForms follows no redirect, so a 308 would be its final answer, nothing stored.
+@bp.route("/hooks/<plugin>", methods=["POST", "GET", "PUT", "PATCH"], strict_slashes=False)
 def receive(plugin: str):
     rt = runtime()
     route = route_name(plugin)
@@ -37,7 +39,8 @@ def receive(plugin: str):
     call = Call(route=route or plugin, method=request.method,
                 content_type=request.headers.get("Content-Type", ""),
                 headers=dict(request.headers), query_string=query_string,
-                token=request.args.get(TOKEN_PARAM) or request.headers.get(TOKEN_HEADER),
+                token=(request.args.get(TOKEN_PARAM) or request.headers.get(TOKEN_HEADER)
+                       or bearer_token(request.headers.get("Authorization"))),
                 # 413 past MAX_CONTENT_LENGTH, before anything is stored
                 body=lambda: request.get_data(cache=True))
     try:

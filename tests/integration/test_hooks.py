@@ -74,6 +74,42 @@ def test_header_token_is_accepted_and_credentials_are_not_stored(client, runtime
         assert lead.consent["given"] is True
 
 
+@pytest.mark.parametrize("authorization", [f"Bearer {TOKEN}", f"bearer  {TOKEN} "])
+def test_a_bearer_token_is_accepted_and_not_stored(client, runtime, authorization):
+    sample = wp_payload("cf7-to-webhook__default-json")
+    resp = client.post("/hooks/cf7", data=sample["raw_body"].encode(),
+                       headers={**sample["headers"], "Authorization": authorization})
+
+    assert resp.status_code == 200, resp.json
+    with runtime.db.transaction() as s:
+        sub = s.get(SubmissionRow, resp.json["submission_id"])
+        assert "authorization" not in {k.lower() for k in sub.headers}
+
+
+@pytest.mark.parametrize("authorization", [
+    "Bearer wrong-token-0123456789", f"Bearer {TOKEN[:-1]}", "Bearer ", f"Basic {TOKEN}",
+    f"Token {TOKEN}"])
+def test_a_wrong_bearer_token_returns_401_and_stores_nothing(client, runtime, authorization):
+    sample = wp_payload("cf7-to-webhook__default-json")
+    resp = client.post("/hooks/cf7", data=sample["raw_body"].encode(),
+                       headers={**sample["headers"], "Authorization": authorization})
+
+    assert resp.status_code == 401
+    assert "Bearer" in resp.json["error"]
+    assert counts(runtime) == (0, 0, 0)
+
+
+@pytest.mark.parametrize("path", ["/hooks/cf7/", "/hooks/contactform7/"])
+def test_a_hook_with_a_trailing_slash_is_the_same_hook(client, runtime, path):
+    sample = wp_payload("cf7-to-webhook__default-json")
+    resp = client.post(f"{path}?token={TOKEN}", data=sample["raw_body"].encode(),
+                       headers=sample["headers"])
+
+    assert resp.status_code == 200, resp.json
+    with runtime.db.transaction() as s:
+        assert s.get(SubmissionRow, resp.json["submission_id"]).plugin == "cf7"
+
+
 @pytest.mark.parametrize("token", [None, "wrong-token-0123456789", TOKEN[:-1]])
 def test_wrong_or_missing_token_returns_401_and_stores_nothing(client, runtime, token):
     resp = post_sample(client, "cf7-to-webhook__default-json", token=token)

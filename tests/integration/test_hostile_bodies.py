@@ -100,3 +100,26 @@ def test_hostile_bodies_get_a_lead_or_a_422_naming_the_problem(
     else:
         assert grew.get("accepted") == 1 and grew.get("leads") == 1
         assert set(grew) <= {"accepted", "leads", "deliveries"}
+
+
+DEEP = "[" * 100_000
+
+
+@pytest.mark.parametrize("route, content_type, body", [
+    ("generic", "application/json", DEEP),
+    ("cf7", "text/plain; charset=UTF-8", '{"a": "' + DEEP),
+    ("cf7", "text/plain; charset=UTF-8", '{"a": ' * 50_000),
+    ("ninjaforms", "application/x-www-form-urlencoded", urlencode({"json": '{"a":' + DEEP})),
+    ("gravityforms", "application/x-www-form-urlencoded", urlencode(
+        {"form_id": "1", "date_created": "2026-06-14 10:42:17", "2": DEEP + "]",
+         "3": "a@b.si"})),
+    ("generic", "application/x-www-form-urlencoded", "email=a%40b.si&a" + "[x]" * 5000 + "=1"),
+])
+def test_bodies_nested_beyond_reason_are_never_a_5xx(hostile_app, route, content_type, body):
+    # Reading JSON or PHP brackets takes a stack frame a level: RecursionError, not a 422.
+    client, runtime = hostile_app
+
+    resp = client.post(f"/hooks/{route}?token={TOKEN}", data=body.encode(),
+                       headers={"Content-Type": content_type})
+
+    assert resp.status_code in (200, 422), resp.get_data()[:200]

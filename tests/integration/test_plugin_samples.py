@@ -25,7 +25,9 @@ ELEMENTOR = dict(JIRI, phone="+420 603 123 456", form_id="3f5a2b1",
                            "remote_ip": "89.24.56.78",
                            "user_agent": "Mozilla/5.0 (Macintosh; Intel Mac OS X 14_5) "
                                          "AppleWebKit/605.1.15 (KHTML, like Gecko) "
-                                         "Version/17.5 Safari/605.1.15"})
+                                         "Version/17.5 Safari/605.1.15"},
+                 # Meta without a lead field, kept under its title in both formats.
+                 extra={"Date": "June 14, 2026", "Time": "10:42 am", "Powered by": "Elementor"})
 LUKASZ = dict(email="lukasz.wisniewski@example.pl", first_name="Łukasz",
               last_name="Wiśniewski",
               product_interests=["Projektowanie stron", "Pozycjonowanie SEO"])
@@ -41,7 +43,9 @@ FLUENT_ALL = dict(ANA, phone="+385 98 765 4321", form_id="3", entry_id="57",
                   message="Poštovani, zanima nas izrada web trgovine. Lijep pozdrav, Ana",
                   product_interests=["Izrada web stranice", "Održavanje"], consent=(True, None),
                   tracking={"utm_source": "newsletter", "page_url": "https://primjer.hr/kontakt/",
-                            "remote_ip": "93.140.12.34"})
+                            "remote_ip": "93.140.12.34"},
+                  extra={"__submission.browser": "Chrome", "__submission.device": "Windows",
+                         "__submission.country": "HR"})
 MARIJA = dict(email="marija.novak@example.hr", first_name="Marija", last_name="Novak",
               phone="+385 91 234 5678", entry_id="318",
               message="Poštovani, trebamo novu web stranicu za naš obrt. Hvala!",
@@ -59,9 +63,30 @@ EXPECTED = {
     "cf7-to-webhook__special-mail-tags-renamed-key-custom-headers": dict(
         ZIGA_CF7, form_name="Kontakt", consent=(True, None),
         tracking={"utm_source": "google", "utm_campaign": "poletje_2026",
-                  "page_url": "https://primer.si/kontakt/", "remote_ip": "93.103.45.67"}),
+                  "page_url": "https://primer.si/kontakt/", "remote_ip": "93.103.45.67"},
+        # ?form= names the form, so the page's title is kept with the date.
+        extra={"proracun": "5.000–10.000 €", "_date": "14. 6. 2026", "_post_title": "Kontakt"}),
     "cf7-to-webhook__custom-body-not-json": dict(ZIGA_CF7, tracking={"utm_source": "google"},
                                                  extra={"source": "cf7"}),
+    "cf7-to-webhook__custom-body-form-pairs": dict(
+        email="john.smith@example.com", first_name="John", last_name="Smith",
+        phone="+44 20 7946 0958", company="Smith & Sons Ltd",
+        message="Hello,\nplease send me a quote for 25 seats (20% of our staff).\nThanks!",
+        extra={}),
+    "cf7-to-webhook__custom-body-broken-json": dict(
+        email="mary.johnson@example.org", first_name="Mary", last_name="Johnson",
+        phone="+1 415 555 0134", company='The "Best" Bakery',
+        message="Hi,\r\nwe'd like a \"Demo\" of the <b>Pro</b> plan, and pricing for 3 sites."
+                "\r\nThanks, Mary",
+        product_interests=["Demo", "Pricing"], extra={"source": "website"},
+        tracking={"page_url": "https://example.com/contact/?utm_source=newsletter"
+                              "&utm_campaign=spring",
+                  "utm_source": "newsletter", "utm_campaign": "spring"}),
+    "cf7-to-webhook__custom-body-json": dict(
+        email="peter.brown@example.com", first_name="Peter", last_name="Brown",
+        phone="+1 212 555 0187", company="Brown Robotics Inc.",
+        message="Please call me about a demo next week.", product_interests=["Demo"],
+        files=[("brief", "brief.pdf")], extra={}),
     "elementor-pro__advanced": ELEMENTOR,
     "elementor-pro__simple": ELEMENTOR,
     "gravityforms-webhooks__all-fields-json": GRAVITY_ENTRY,
@@ -101,7 +126,8 @@ PLUGIN_OF = {"cf7": "cf7", "elementor": "elementor", "gravityforms": "gravityfor
 
 # Bodies of the admin's own keys, with no header or key only that plugin sends.
 ADMIN_SHAPED = {"fluentforms-pro__default-get-selected-fields", "ninja-forms-webhooks__post-form",
-                "ninja-forms-webhooks__post-json", "gravityforms-webhooks__select-fields-json"}
+                "ninja-forms-webhooks__post-json", "gravityforms-webhooks__select-fields-json",
+                "cf7-to-webhook__custom-body-json"}
 
 
 def post(client, sample: dict, route: str | None = None):
@@ -166,7 +192,7 @@ def test_formidable_test_button_gets_200_and_no_lead(client, runtime):
 
 
 def test_auto_names_every_plugin_it_tried_when_it_cannot_tell(client, runtime):
-    resp = client.post(f"/hooks/auto?token={TOKEN}", json={"a": {"b": 1}})
+    resp = client.post(f"/hooks/auto?token={TOKEN}", json=["a", "b"])
 
     assert resp.status_code == 422
     for plugin in ("cf7", "gravityforms", "wpforms", "elementor", "fluentforms", "forminator",

@@ -26,6 +26,23 @@ def test_text_plain_json_with_raw_newlines_is_read_leniently():
     assert decode_object(raw(body, "text/plain; charset=UTF-8")) == {"message": "line one\nline two"}
 
 
+def test_text_plain_json_broken_by_pasted_answers_is_read_as_its_template_meant():
+    body = ('{"name": "Mary Johnson", "message": "Hi,\r\na \"Demo\" of <b>Pro</b>", '
+            '"interests": "["Demo","Pricing"]"}').encode()
+
+    assert decode_object(raw(body, "text/plain; charset=UTF-8")) == {
+        "name": "Mary Johnson", "message": 'Hi,\r\na "Demo" of <b>Pro</b>',
+        "interests": ["Demo", "Pricing"]}
+
+
+def test_text_plain_name_value_pairs_are_read_as_typed():
+    body = "name=John Smith&phone=+44 20 7946 0958&message=Hello,\n20% more\nThanks!".encode()
+
+    assert decode_object(raw(body, "text/plain; charset=UTF-8")) == {
+        "name": "John Smith", "phone": "+44 20 7946 0958",
+        "message": "Hello,\n20% more\nThanks!"}
+
+
 def test_get_reads_the_query_string():
     assert decode_object(raw(b"", "", "GET", "email=a@b.si&tags[0]=web&tags[1]=hr")) == {
         "email": "a@b.si", "tags": ["web", "hr"]}
@@ -38,6 +55,10 @@ def test_get_reads_the_query_string():
     (b"x", "application/xml", "unsupported Content-Type 'application/xml'"),
     (b"x", "application/json; charset=klingon", "unknown charset 'klingon'"),
     (b"x", "multipart/form-data; boundary=x", "multipart/form-data bodies are not supported"),
+    (b'{"a": "x",}', "text/plain", "not valid JSON: .* nor can it be read as a template"),
+    (b"just words", "text/plain", "not valid JSON"),
+    (b"[" * 100_000, "application/json", "nested too deeply"),
+    (b"[" * 100_000, "text/plain", "nested too deeply"),
 ])
 def test_bad_bodies_say_what_is_wrong(body, content_type, message):
     with pytest.raises(ParseError, match=message):

@@ -41,6 +41,14 @@ def test_nested_objects_match_on_the_tail_of_their_path():
     assert lead.extra == {"source": "cf7"}
 
 
+def test_plugin_meta_without_a_lead_field_stays_in_extra_and_is_never_guessed_from():
+    # As a field, "14. 6. 2026" would pass for a phone number.
+    lead = lead_of({"email": "a@b.si", "country": "Slovenija"}, plugin="cf7",
+                   other_meta={"_date": "14. 6. 2026", "country": "SI", "_time": ""})
+    assert lead.phone is None
+    assert lead.extra == {"country": "Slovenija", "_date": "14. 6. 2026"}  # the visitor's wins
+
+
 def test_first_and_last_name_fields_win_over_a_full_name():
     lead = lead_of({"email": "a@b.si", "name": "Ana Novak", "first_name": "Ana",
                     "last_name": "Novak-Kranjc"})

@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import json
 
+import pytest
 from click.testing import CliRunner
 
 from connector.cli import cli
@@ -21,6 +22,22 @@ def test_a_captured_request_shows_its_lead_and_unmapped_fields():
     assert (lead["plugin"], lead["email"], lead["last_name"]) == (
         "forminator", "jiri.dvorak@example.cz", "Dvořák")
     assert "unmapped fields: hidden_1" in result.stderr
+
+
+@pytest.mark.parametrize("sample, listed", [
+    ("cf7-to-webhook__special-mail-tags-renamed-key-custom-headers", "_date, _post_title"),
+    ("elementor-pro__advanced", "Date, Powered by, Time"),
+    ("elementor-pro__simple", "Date, Powered by, Time"),
+    ("fluentforms-pro__all-fields-json", "__submission.browser, __submission.country, "
+                                         "__submission.device"),
+])
+def test_meta_the_plugin_sent_without_a_lead_field_is_kept_and_listed(sample, listed):
+    result = run("mapping", "test", str(SAMPLES / f"{sample}.json"))
+
+    assert result.exit_code == 0, result.output
+    assert listed in result.stderr
+    extra = json.loads(result.stdout)["extra"]
+    assert all(name in extra for name in listed.split(", "))
 
 
 def test_a_plain_body_is_parsed_with_the_named_plugin(tmp_path):
