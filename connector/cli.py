@@ -120,7 +120,8 @@ def leads(ctx: click.Context, as_json: bool, limit: int) -> None:
     with runtime.db.transaction() as session:
         rows = session.scalars(select(LeadRow).order_by(LeadRow.id.desc()).limit(limit)).all()
         records = [{**{c: getattr(r, c) for c in LEAD_COLUMNS}, "form_name": r.form_name,
-                    "mailchimp": r.mailchimp} for r in rows]
+                    "phone_as_written": r.phone_as_written, "mailchimp": r.mailchimp}
+                   for r in rows]
     _print(records, LEAD_COLUMNS, as_json)
 
 
