@@ -1,8 +1,10 @@
 """Mailchimp API calls per lead, against the fake Mailchimp (tests/fakes/mailchimp.py):
-leads one by one on the real-time path, and a 5,000-lead backlog drained by a worker,
-side by side in one run, with the drain time.
+leads one by one on the real-time path (new members, members already subscribed, and
+members who unsubscribed), and a 5,000-lead backlog drained by a worker, side by side
+in one run, with the drain time.
 
-Target: at most 0.01 calls per lead in a backlog.
+Targets: at most 2 calls per lead in real time (the audience's merge fields, read once
+per process, apart); at most 0.01 calls per lead in a backlog.
 """
 from __future__ import annotations
 
@@ -25,19 +27,31 @@ from tests.fakes.mailchimp import API_KEY, LIST_ID, FakeMailchimp  # noqa: E402
 LEADS = 200
 BACKLOG = 5_000
 TARGET = 0.01
+REAL_TIME_TARGET = 2
+# Who the real-time leads are, in turn: new to the audience, already subscribed, and
+# unsubscribed (their upsert says so, and they get no tags).
+KINDS = ("new", "subscribed", "unsubscribed")
 
 
-def real_time() -> float:
+def real_time() -> dict[str, tuple[float, int]]:
+    """Per kind of member: (mean, most) calls per lead."""
     fake = FakeMailchimp()
     mc = mailchimp_destination(Settings(mailchimp_api_key=API_KEY, mailchimp_list_id=LIST_ID,
                                         mailchimp_base_url=fake.url))
+    mc.audience_fields()   # the one-time read, kept out of the per-lead figures
+    per_kind: dict[str, list[int]] = {k: [] for k in KINDS}
     for i in range(LEADS):
+        kind = KINDS[i % len(KINDS)]
+        email = f"p{i}@firma.example"
+        if kind != "new":
+            fake.add(email, kind)
+        before = len(fake.calls)
         mc.deliver(DeliveryJob(i, f"{i}", "member", 1, {
-            "submission_id": i, "email": f"p{i}@firma.example", "first_name": "Ana",
+            "submission_id": i, "email": email, "first_name": "Ana",
             "temperature": "cold", "category": "prospect", "form_name": "Novice"}))
-    calls = len(fake.calls)
+        per_kind[kind].append(len(fake.calls) - before)
     fake.stop()
-    return calls / LEADS
+    return {k: (sum(v) / len(v), max(v)) for k, v in per_kind.items()}
 
 
 def backlog() -> tuple[float, float, int]:
@@ -63,16 +77,23 @@ def backlog() -> tuple[float, float, int]:
 
 
 def main() -> None:
-    per_lead = real_time()
-    print(f"real time: {LEADS} leads one by one")
-    print(f"  API calls per lead:     {per_lead:.2f} (read the member, upsert it, tag it)")
+    kinds = real_time()
+    most = max(m for _, m in kinds.values())
+    per_lead = sum(mean for mean, _ in kinds.values()) / len(kinds)
+    print(f"real time: {LEADS} leads one by one (plus 1 merge-field read per process)")
+    for kind, (mean, _) in kinds.items():
+        what = "upsert" if kind == "unsubscribed" else "upsert, tags"
+        print(f"  API calls per lead, {kind + ':':13} {mean:.2f} ({what})")
+    print(f"  {'most calls for one lead:':33} {most} (target <= {REAL_TIME_TARGET}: "
+          f"{'meets' if most <= REAL_TIME_TARGET else 'MISSES'} it)")
     backlog_per_lead, drain, members = backlog()
     print(f"backlog: {BACKLOG:,} leads due at once, drained by one worker ({members:,} members)")
     print(f"  API calls per lead:     {backlog_per_lead:.4f} (target <= {TARGET}: "
           f"{'meets' if backlog_per_lead <= TARGET else 'MISSES'} it)")
     print(f"  drain time:             {drain:.1f} s ({BACKLOG / drain:,.0f} leads/s)")
     print(f"  backlog / real time:    {backlog_per_lead / per_lead:.4f}x the calls per lead")
-    sys.exit(0 if backlog_per_lead <= TARGET and members == BACKLOG else 1)
+    sys.exit(0 if backlog_per_lead <= TARGET and members == BACKLOG
+             and most <= REAL_TIME_TARGET else 1)
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ from sqlalchemy import select, text
 from sqlalchemy.orm import Session
 
 from connector.domain.duplicates import DedupeKey, dedupe_key
+from connector.domain.enrichment import with_phone_in_e164
 from connector.domain.lead import Lead, MappingError
 from connector.domain.mapping import map_submission
 from connector.domain.submission import ParseError, RawRequest, Submission
@@ -71,7 +72,7 @@ def understand(raw: RawRequest, rules: Rulebook,
         lead = map_submission(submission, rules.mappings[submission.plugin], rules.lexicon)
     except MappingError as exc:
         return Understanding(submission, None, str(exc))
-    return Understanding(submission, lead, None)
+    return Understanding(submission, with_phone_in_e164(lead, rules.scoring.enrichment), None)
 
 
 class Ingest:

@@ -1,11 +1,14 @@
 """Leads into a Mailchimp audience for nurture journeys, through mailchimp-marketing.
 
 One member per address (the subscriber hash), upserted with merge fields and
-tagged for segments and journeys. Consent decides how a new member starts:
-`subscribed` with marketing consent, else `pending` (Mailchimp asks them to
-confirm). A member who unsubscribed or was cleaned is never switched back, and
-nothing is written for them. A lead that turns hot gets `sales-handoff` and
-loses the nurture tags, so journeys stop mailing someone sales is calling.
+tagged for segments and journeys: two calls per lead. Consent decides how a new
+member starts: `subscribed` with marketing consent, else `pending` (Mailchimp asks
+them to confirm). The upsert carries `status_if_new` and never `status`, so an
+existing member keeps the status they chose: Mailchimp cannot switch someone who
+unsubscribed or was cleaned back on through it, and its answer says what they are,
+so they get no tags and the lead records it. A lead that turns hot gets
+`sales-handoff` and loses the nurture tags, so journeys stop mailing someone sales
+is calling.
 """
 from __future__ import annotations
 
@@ -90,24 +93,24 @@ class MailchimpDestination:
         if known in LEFT_ALONE:
             # Mailchimp told us by webhook: no need to ask again, nothing to write.
             return Delivered({"member_id": member_id, "left_alone": known})
-        existing = self._call(self.client.lists.get_list_member, self.list_id, member_id,
-                              missing_ok=True)
-        status = (existing or {}).get("status")
-        if status in LEFT_ALONE:
-            # They said no (or bounced): not a byte is written for them.
-            return Delivered({"member_id": member_id, "left_alone": status},
-                             about_person={"status": status, "seen": "member lookup"})
+        # No read first: the upsert's answer is the member, with the status they have.
         member = self._call(self.client.lists.set_list_member, self.list_id, member_id,
                             self.member_body(lead, email))
+        status = str((member or {}).get("status") or "")
+        if status in LEFT_ALONE:
+            # They said no (or bounced) and stay so: without `status` the upsert only
+            # refreshed their merge fields. No tags: no journey is to start for them.
+            return Delivered({"member_id": member_id, "left_alone": status},
+                             about_person={"status": status, "seen": "member upsert"})
         self._call(self.client.lists.update_list_member_tags, self.list_id, member_id,
                    {"tags": self.tags(lead), "is_syncing": False})
-        return Delivered({"member_id": member_id,
-                          "status": str((member or {}).get("status") or status or "")})
+        return Delivered({"member_id": member_id, "status": status})
 
     def deliver_batch(self, jobs: list[DeliveryJob]) -> dict[int, Delivered | DeliveryError]:
         """A backlog: new members 500 per call through batch subscribe, without touching
         anyone already in the audience (update_existing off: they take the one-by-one
-        path, which reads their status first, so nobody is ever re-subscribed)."""
+        path, whose upsert never sets an existing member's status, so nobody is ever
+        re-subscribed)."""
         outcomes: dict[int, Delivered | DeliveryError] = {}
         batchable: list[DeliveryJob] = []
         for job in jobs:
@@ -174,7 +177,8 @@ class MailchimpDestination:
         known = self.audience_fields()
         body: dict[str, Any] = {
             "email_address": email,
-            # Only for a new member; an existing one keeps the status they chose.
+            # Only for a new member. Never `status`: an existing member keeps the one
+            # they chose, and someone unsubscribed or cleaned cannot be switched back.
             "status_if_new": "subscribed" if consent
             else self.fields.without_consent.get(form, "pending"),
             # Only merge fields the audience has: an unknown one would refuse the member.
@@ -225,14 +229,12 @@ class MailchimpDestination:
         return ([{"name": t[:100], "status": "active"} for t in dict.fromkeys(active) if t.strip()]
                 + [{"name": t, "status": "inactive"} for t in dict.fromkeys(inactive)])
 
-    def _call(self, method, *args, missing_ok: bool = False, **kwargs):
+    def _call(self, method, *args, **kwargs):
         with self._connections:
             self.calls += 1
             try:
                 return method(*args, **kwargs)
             except ApiClientError as exc:
-                if missing_ok and exc.status_code == 404:
-                    return None
                 raise classify(exc) from exc
             except (OSError, ValueError) as exc:  # requests' connection errors are OSErrors
                 raise RetryableError(type(exc).__name__) from exc

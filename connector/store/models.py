@@ -85,7 +85,9 @@ class LeadRow(Base):
     email: Mapped[str | None] = mapped_column(String(320), index=True)
     first_name: Mapped[str | None] = mapped_column(String(255))
     last_name: Mapped[str | None] = mapped_column(String(255))
+    # E.164 when it could be read, else as written; beside it, as the visitor typed it.
     phone: Mapped[str | None] = mapped_column(String(64))
+    phone_as_written: Mapped[str | None] = mapped_column(String(64))
     company: Mapped[str | None] = mapped_column(String(255))
     job_title: Mapped[str | None] = mapped_column(String(255))
     website: Mapped[str | None] = mapped_column(String(2048))

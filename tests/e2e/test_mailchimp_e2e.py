@@ -79,7 +79,8 @@ def test_an_unsubscribed_member_who_submits_again_stays_unsubscribed(server, fak
         if d["destination"] == "mailchimp"])
     assert delivered[0]["external_ids"]["left_alone"] == "unsubscribed"
     assert fake_mc.member("left@firma.si")["status"] == "unsubscribed"
-    assert not any(c.startswith("PUT") for c in fake_mc.calls)
+    assert tags(fake_mc, "left@firma.si") == {"cold"}   # no journey starts for them
+    assert not any(c.endswith("/tags") for c in fake_mc.calls)
     (lead,) = [l for l in json.loads(run_cli(["leads", "--json"], env).stdout)
                if l["email"] == "left@firma.si"]
     assert lead["mailchimp"]["status"] == "unsubscribed"   # the lead shows why

@@ -57,6 +57,7 @@ def test_a_hot_lead_is_one_lead_and_one_task_within_two_seconds(sf_env, spawn, f
     (lead,), (task,) = fake_sf.leads, fake_sf.tasks
     assert (lead["Email"], lead["LastName"], lead["Rating"]) == (
         "ziga.kovacic@example.si", "Kovačič", "Hot")
+    assert lead["Phone"] == "+38641123456"   # E.164; the form had "+386 41 123 456"
     assert task["WhoId"] == lead["Id"] and task["Priority"] == "High"
     assert task["OwnerId"] == "005FAKEOWNER"
     assert elapsed < 2.0

@@ -2,7 +2,13 @@
 audience, its merge fields, members (upsert by subscriber hash with Mailchimp's
 status rules) and member tags. It answers with problem+json bodies, refuses a wrong
 key, enforces 10 simultaneous connections, takes injected failures and latency, and
-counts calls. Served on 127.0.0.1, port 0; point MAILCHIMP_BASE_URL at .url."""
+counts calls. Served on 127.0.0.1, port 0; point MAILCHIMP_BASE_URL at .url.
+
+The upsert follows Mailchimp's rules: `status_if_new` is used only when the member is
+new, `status` alone changes an existing one (unsubscribed or cleaned cannot become
+subscribed: 400 Member In Compliance State), tags on a PUT count only for a new
+member, a permanently deleted address answers 400 Forgotten Email Not Subscribed,
+and the answer is the member as it now is, with its status."""
 from __future__ import annotations
 
 import base64
@@ -199,10 +205,15 @@ class FakeMailchimp:
             if body.get("status_if_new") not in ("subscribed", "pending", "unsubscribed",
                                                  "cleaned", "transactional"):
                 return _problem(h, 400, "Invalid Resource", "status_if_new is required")
+            # Tags are not in the PUT schema, yet Mailchimp applies them to a new member.
             member = {"id": member_id, "email_address": email, "status": body["status_if_new"],
-                      "merge_fields": {}, "tags": []}
+                      "merge_fields": {},
+                      "tags": [{"name": t} for t in sorted(set(body.get("tags") or []))]}
             self.members[member_id] = member
         elif body.get("status"):
+            # Only `status` changes an existing member (an archived one is un-archived);
+            # status_if_new never does, so without `status` an unsubscribed, cleaned or
+            # archived member stays so and only their merge fields change.
             if member["status"] in ("unsubscribed", "cleaned") and body["status"] == "subscribed":
                 return _problem(h, 400, "Member In Compliance State", f"{email} is in a "
                                 "compliance state due to unsubscribe, bounce, or compliance "

@@ -1,9 +1,16 @@
 """A fake Salesforce that behaves like the real API for everything the connector calls:
-the OAuth token endpoint, SOQL queries (the subset we send), sObject create/update,
-and Composite with references and all-or-none rollback. It answers with Salesforce's
-error bodies, sends Sforce-Limit-Info, enforces required fields and the daily
-allowance, can block duplicates like a duplicate rule, and takes injected failures
-and latency. It counts calls. Served on 127.0.0.1, port 0."""
+the OAuth token endpoint, SOQL queries (the subset we send), SOSL phone searches,
+sObject create/update, Composite with references and all-or-none rollback, and
+Composite Batch. It answers with Salesforce's error bodies, sends Sforce-Limit-Info
+(a batch counts each subrequest against the allowance, as Salesforce does), enforces
+required fields and the daily allowance, can block duplicates like a duplicate rule,
+and takes injected failures and latency. It counts calls. Served on 127.0.0.1, port 0.
+
+The phone search keeps Salesforce's rules as far as the connector relies on them:
+IN PHONE FIELDS looks at every phone field and ignores formatting (a term matches a
+field with the same digits), reserved characters must be escaped, RETURNING names
+only fields the object has, and, with `search_lag`, records made through the API are
+not found until `index_for_search()`, as Salesforce's search index trails its writes."""
 from __future__ import annotations
 
 import copy
@@ -25,12 +32,19 @@ REQUIRED = {"Lead": ("LastName", "Company"), "Task": (), "Contact": ("LastName",
 PRIORITIES = {"High", "Normal", "Low"}
 # The fields describe lists: the standard ones the connector writes, plus custom ones a test adds.
 STANDARD_FIELDS = {
-    "Lead": ["Id", "FirstName", "LastName", "Email", "Phone", "Company", "Title", "Website",
-             "Description", "Rating", "LeadSource", "Status", "OwnerId", "IsConverted"],
+    "Lead": ["Id", "FirstName", "LastName", "Email", "Phone", "MobilePhone", "Fax", "Company",
+             "Title", "Website", "Description", "Rating", "LeadSource", "Status", "OwnerId",
+             "IsConverted", "CreatedDate"],
     "Task": ["Id", "WhoId", "WhatId", "Subject", "Priority", "Status", "ActivityDate",
-             "Description", "OwnerId", "TaskSubtype"],
-    "Contact": ["Id", "FirstName", "LastName", "Email", "OwnerId", "AccountId"],
+             "Description", "OwnerId", "TaskSubtype", "CreatedDate"],
+    "Contact": ["Id", "FirstName", "LastName", "Email", "Phone", "MobilePhone", "HomePhone",
+                "OtherPhone", "AssistantPhone", "Fax", "OwnerId", "AccountId", "CreatedDate"],
 }
+PHONE_FIELDS = {"Lead": ("Phone", "MobilePhone", "Fax"),
+                "Contact": ("Phone", "MobilePhone", "HomePhone", "OtherPhone", "AssistantPhone",
+                            "Fax")}
+SOSL_RESERVED = set('?&|!{}[]()^~*:\\"\'+-')
+MAX_BATCH = 25
 
 
 class SalesforceError(Exception):
@@ -57,10 +71,14 @@ class FakeSalesforce:
     swallow_calls: set[int] = field(default_factory=set)
     custom_fields: dict[str, list[str]] = field(default_factory=dict)
     busy_seconds: float = 0.0    # time spent answering, so benchmarks can tell it apart
+    # Records made through the API stay out of searches until index_for_search().
+    search_lag: bool = False
+    api_usage: int = 0           # what Sforce-Limit-Info reports: a batch counts each request
 
     def __post_init__(self) -> None:
         self._lock = threading.RLock()
         self._ids = itertools.count(1)
+        self._unindexed: set[str] = set()
         self._release = threading.Event()
         fake = self
 
@@ -92,8 +110,15 @@ class FakeSalesforce:
         return list(self.records["Task"].values())
 
     def add(self, sobject: str, **fields: Any) -> str:
+        """A record that was there before the test: already searchable."""
         with self._lock:
-            return self._create(sobject, fields)
+            record_id = self._create(sobject, fields)
+            self._unindexed.discard(record_id)
+            return record_id
+
+    def index_for_search(self) -> None:
+        with self._lock:
+            self._unindexed.clear()
 
     def fail_next(self, *answers: tuple[int, Any]) -> None:
         with self._lock:
@@ -125,24 +150,29 @@ class FakeSalesforce:
         if h.headers.get("Authorization", "") != "Bearer fake-token":
             return _send(h, 401, [{"errorCode": "INVALID_SESSION_ID",
                                    "message": "Session expired or invalid"}])
+        body = json.loads(raw) if raw else None
         with self._lock:
             self.calls.append(f"{h.command} {url.path}")
             count = len(self.calls)
+            batched = (body or {}).get("batchRequests") if isinstance(body, dict) else None
+            self.api_usage += max(1, len(batched or []))
+            usage = self.api_usage
             injected = self.fail_calls.get(count) or (
                 self.failures.pop(0) if self.failures else None)
         if self.latency:
             time.sleep(self.latency)
-        headers = {"Sforce-Limit-Info": f"api-usage={count}/{self.daily_limit}"}
+        headers = {"Sforce-Limit-Info": f"api-usage={usage}/{self.daily_limit}"}
         if injected:
             return _send(h, *injected, headers=headers)
-        if count > self.daily_limit:
+        if usage > self.daily_limit:
             return _send(h, 403, [{"errorCode": "REQUEST_LIMIT_EXCEEDED",
                                    "message": "TotalRequests Limit exceeded."}])
-        body = json.loads(raw) if raw else None
         try:
             with self._lock:
                 if url.path == API + "/composite":
                     status, answer = 200, self._composite(body)
+                elif url.path == API + "/composite/batch" and h.command == "POST":
+                    status, answer = 200, self._batch(body or {})
                 else:
                     status, answer = self._one(h.command, url.path, url.query, body, {})
         except SalesforceError as exc:
@@ -179,6 +209,10 @@ class FakeSalesforce:
                 url = _resolve(sub["url"], refs, ref)
                 payload = _resolve(sub.get("body"), refs, ref)
                 split = urlsplit(url)
+                if split.path.rstrip("/").endswith("/search"):
+                    # Composite takes sObject, query and collection requests, not searches.
+                    raise SalesforceError(400, "INVALID_API_INPUT",
+                                          "The search resource is not supported in composite")
                 status, answer = self._one(sub["method"], split.path, split.query, payload,
                                            sub.get("httpHeaders") or {})
                 refs[ref] = answer
@@ -198,6 +232,64 @@ class FakeSalesforce:
                        for r in results]
         return {"compositeResponse": results}
 
+    def _batch(self, body: dict) -> dict:
+        """Composite Batch: independent GETs and writes, each answered in order."""
+        subrequests = body.get("batchRequests") or []
+        if not subrequests or len(subrequests) > MAX_BATCH:
+            raise SalesforceError(400, "INVALID_BATCH_REQUEST",
+                                  f"A batch holds 1 to {MAX_BATCH} requests")
+        results, halted = [], False
+        for sub in subrequests:
+            if halted:
+                results.append({"statusCode": 412, "result": [{
+                    "errorCode": "BATCH_PROCESSING_HALTED",
+                    "message": "Batch processing halted per request"}]})
+                continue
+            split = urlsplit(sub.get("url", ""))
+            if not re.match(r"^v\d+\.\d/", split.path):
+                raise SalesforceError(400, "INVALID_BATCH_REQUEST", f"bad url {sub.get('url')}")
+            try:
+                status, answer = self._one(sub["method"], "/services/data/" + split.path,
+                                           split.query, sub.get("richInput"), {})
+            except SalesforceError as exc:
+                status, answer = exc.status, exc.body
+                halted = bool(body.get("haltOnError"))
+            results.append({"statusCode": status, "result": answer})
+        return {"hasErrors": any(r["statusCode"] >= 400 for r in results), "results": results}
+
+    def _search(self, sosl: str) -> dict:
+        """FIND {terms} IN PHONE FIELDS RETURNING Object(fields [WHERE] [ORDER BY] [LIMIT])."""
+        m = re.match(r"^FIND \{(.*)\} IN (\w+) FIELDS RETURNING (.+)$", sosl.strip(), re.S)
+        if not m:
+            raise SalesforceError(400, "MALFORMED_SEARCH", f"cannot read: {sosl}")
+        if m.group(2) != "PHONE":
+            raise SalesforceError(400, "MALFORMED_SEARCH", "the fake searches phone fields only")
+        wanted = {"".join(ch for ch in term if ch.isdigit()) for term in _search_terms(m.group(1))}
+        records = []
+        for spec in _top_level_split(m.group(3)):
+            part = re.match(r"^(\w+)\((.+?)(?: WHERE (.+?))?(?: ORDER BY \w+(?: ASC| DESC)?)?"
+                            r"(?: LIMIT (\d+))?\)$", spec.strip(), re.S)
+            if not part or part.group(1) not in PHONE_FIELDS:
+                raise SalesforceError(400, "MALFORMED_SEARCH", f"cannot read: {spec}")
+            sobject = part.group(1)
+            columns = [c.strip() for c in part.group(2).split(",")]
+            known = STANDARD_FIELDS[sobject] + self.custom_fields.get(sobject, [])
+            for column in columns:
+                if column not in known:
+                    raise SalesforceError(400, "INVALID_FIELD", f"No such column '{column}' on "
+                                          f"entity '{sobject}'.")
+            predicate = _where(part.group(3)) if part.group(3) else (lambda r: True)
+            hits = [r for i, r in self.records[sobject].items()
+                    if i not in self._unindexed and predicate(r)
+                    and any("".join(ch for ch in str(r.get(f) or "") if ch.isdigit()) in wanted
+                            for f in PHONE_FIELDS[sobject] if r.get(f))]
+            if part.group(4):
+                hits = hits[:int(part.group(4))]
+            records += [{"attributes": {"type": sobject,
+                                        "url": f"{API}/sobjects/{sobject}/{r['Id']}"},
+                         **{c: r.get(c) for c in columns}} for r in hits]
+        return {"searchRecords": records}
+
     def _one(self, method: str, path: str, query: str, body: Any,
              headers: dict) -> tuple[int, Any]:
         rest = path.removeprefix(API + "/")
@@ -208,6 +300,8 @@ class FakeSalesforce:
             return 200, self._collection("UPSERT", body or {}, ext)
         if method == "GET" and rest == "query":
             return 200, self._query(parse_qs(query, keep_blank_values=True).get("q", [""])[0])
+        if method == "GET" and rest == "search":
+            return 200, self._search(parse_qs(query, keep_blank_values=True).get("q", [""])[0])
         parts = rest.split("/")
         if parts[0] != "sobjects" or len(parts) < 2 or parts[1] not in self.records:
             raise SalesforceError(404, "NOT_FOUND", "The requested resource does not exist")
@@ -358,6 +452,8 @@ class FakeSalesforce:
         record_id = f"{PREFIX[sobject]}FAKE{next(self._ids):010d}"
         self.records[sobject][record_id] = {"Id": record_id, "IsConverted": False,
                                             "OwnerId": "005FAKEINTEGRATION", **fields}
+        if self.search_lag:
+            self._unindexed.add(record_id)
         return record_id
 
     def _query(self, soql: str) -> dict:
@@ -372,6 +468,53 @@ class FakeSalesforce:
         records = [{"attributes": {"type": m.group(2)}, **{c: r.get(c) for c in columns}}
                    for r in rows]
         return {"totalSize": len(records), "done": True, "records": records}
+
+
+def _search_terms(query: str) -> list[str]:
+    """The terms of a FIND {...} joined by OR: quoted phrases or bare words, with
+    reserved characters escaped by a backslash (unescaped ones are refused)."""
+    terms, pos = [], 0
+    while pos < len(query):
+        if query[pos] == " ":
+            pos += 1
+        elif query.startswith("OR ", pos) and terms:
+            pos += 3
+        elif query[pos] == '"':
+            text, pos = [], pos + 1
+            while pos < len(query) and query[pos] != '"':
+                if query[pos] == "\\":
+                    pos += 1
+                elif query[pos] in SOSL_RESERVED:
+                    raise SalesforceError(400, "MALFORMED_SEARCH",
+                                          f"unescaped '{query[pos]}' in the search")
+                text.append(query[pos])
+                pos += 1
+            if pos >= len(query):
+                raise SalesforceError(400, "MALFORMED_SEARCH", "unterminated phrase")
+            terms.append("".join(text))
+            pos += 1
+        else:
+            end = query.find(" ", pos)
+            word = query[pos:end if end >= 0 else len(query)]
+            if set(word) & SOSL_RESERVED:
+                raise SalesforceError(400, "MALFORMED_SEARCH", f"unescaped characters in {word}")
+            terms.append(word)
+            pos += len(word)
+    if not terms or any(len(t) < 2 for t in terms):
+        raise SalesforceError(400, "MALFORMED_SEARCH",
+                              "search terms must be at least 2 characters long")
+    return terms
+
+
+def _top_level_split(text: str) -> list[str]:
+    """'A(x, y), B(z)' -> ['A(x, y)', ' B(z)']: commas outside parentheses."""
+    parts, depth, start = [], 0, 0
+    for i, ch in enumerate(text):
+        depth += (ch == "(") - (ch == ")")
+        if ch == "," and depth == 0:
+            parts.append(text[start:i])
+            start = i + 1
+    return parts + [text[start:]]
 
 
 _TOKEN = re.compile(r"\s*(?:('(?:\\.|[^'\\])*')|(\()|(\))|(,)|(=|LIKE\b|IN\b|AND\b|OR\b)"

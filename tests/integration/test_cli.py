@@ -37,6 +37,9 @@ def test_leads_and_deliveries_as_json(client, invoke):
     leads = json.loads(invoke("leads", "--json").stdout)
     assert [(lead["email"], lead["plugin"], lead["temperature"]) for lead in leads] == [
         ("ziga.kovacic@example.si", "cf7", "hot")]
+    # The operator sees the number as the visitor wrote it beside its E.164.
+    assert (leads[0]["phone"], leads[0]["phone_as_written"]) == ("+38641123456",
+                                                                 "+386 41 123 456")
     deliveries = json.loads(invoke("deliveries", "--json").stdout)
     assert {(d["destination"], d["status"], d["lead_id"]) for d in deliveries} == {
         ("salesforce", "waiting_for_config", leads[0]["id"]),
@@ -63,7 +66,8 @@ def test_reprocess_after_the_mapping_is_fixed(client, runtime, invoke, settings,
     with runtime.db.transaction() as s:
         sub = s.get(SubmissionRow, resp.json["submission_id"])
         lead = s.scalars(select(LeadRow)).one()
-        assert (sub.status, sub.error, lead.phone) == ("accepted", None, "041555666")
+        assert (sub.status, sub.error, lead.phone) == ("accepted", None, "+38641555666")
+        assert lead.phone_as_written == "041555666"
         assert (lead.temperature, lead.category) == ("cold", "prospect")
     # Again: nothing new, no second lead or delivery.
     out = invoke("reprocess", str(resp.json["submission_id"]),

@@ -49,13 +49,8 @@ def audience_fields():
     responses.get(f"{BASE}/lists/{LIST}/merge-fields", json=r["body"])
 
 
-def not_a_member():
-    audience_fields()
-    responses.get(MEMBER, status=404, json=shape("15-resource-not-found-404")["body"],
-                  content_type="application/problem+json")
-
-
 def upserted(status="pending"):
+    audience_fields()
     body = dict(shape("02-put-member-upsert")["body"], status=status)
     responses.put(MEMBER, json=body)
     responses.post(MEMBER + "/tags", status=204)
@@ -68,7 +63,6 @@ def sent(method: str) -> dict:
 
 @responses.activate
 def test_a_cold_lead_without_consent_is_a_pending_member_tagged_for_nurture(mc):
-    not_a_member()
     upserted()
 
     result = mc.deliver(job())
@@ -87,24 +81,25 @@ def test_a_cold_lead_without_consent_is_a_pending_member_tagged_for_nurture(mc):
                     "form: Kontakt": "active", "nurture": "active",
                     "hot": "inactive", "warm": "inactive"}
     assert responses.calls[0].request.headers["Authorization"].startswith("Basic ")
-    assert [c.request.method for c in responses.calls] == ["GET", "GET", "PUT", "POST"]
+    # The audience's merge fields once per process, then two calls per lead: no read first.
+    assert [(c.request.method, c.request.url.split("?")[0].removeprefix(BASE))
+            for c in responses.calls] == [
+        ("GET", f"/lists/{LIST}/merge-fields"),
+        ("PUT", MEMBER.removeprefix(BASE)), ("POST", MEMBER.removeprefix(BASE) + "/tags")]
 
 
 @responses.activate
 def test_merge_fields_the_audience_lacks_are_not_sent_and_asked_for_once(mc):
-    not_a_member()
     upserted()
     mc.fields = type(mc.fields)({**mc.fields.merge_fields, "JOBTITLE": "job_title"})
     mc.deliver(job(job_title="CEO"))
     assert "JOBTITLE" not in sent("PUT")["merge_fields"]
-    responses.get(MEMBER, status=404, json={"status": 404})
     mc.deliver(job(job_title="CEO", submission_id=10))
     assert len([c for c in responses.calls if "merge-fields" in c.request.url]) == 1
 
 
 @responses.activate
 def test_a_form_may_subscribe_without_consent(mc):
-    not_a_member()
     upserted("subscribed")
     mc.fields = type(mc.fields)(mc.fields.merge_fields,
                                 without_consent={"prijava na novice": "subscribed"})
@@ -114,7 +109,6 @@ def test_a_form_may_subscribe_without_consent(mc):
 
 @responses.activate
 def test_a_consenting_lead_is_subscribed_with_its_marketing_permission(mc):
-    not_a_member()
     upserted("subscribed")
     consent = {"given": True, "field": "soglasje", "text": "Newsletter", "at": "2026-06-14T10:00:00+00:00"}
 
@@ -129,19 +123,22 @@ def test_a_consenting_lead_is_subscribed_with_its_marketing_permission(mc):
 
 @pytest.mark.parametrize("status", ["unsubscribed", "cleaned"])
 @responses.activate
-def test_someone_who_left_is_left_alone(mc, status):
-    responses.get(MEMBER, json=dict(shape("02-put-member-upsert")["body"], status=status))
+def test_someone_who_left_stays_so_untagged_and_the_lead_records_it(mc, status):
+    audience_fields()
+    # Mailchimp answers an upsert without `status` with the member as they are.
+    responses.put(MEMBER, json=dict(shape("02-put-member-upsert")["body"], status=status))
 
     result = mc.deliver(job(consent={"given": True, "at": "2026-06-14T10:00:00+00:00"}))
 
-    assert result.external_ids["left_alone"] == status
-    assert len(responses.calls) == 1  # no PUT, no tags
+    body = sent("PUT")
+    assert "status" not in body and body["status_if_new"] == "subscribed"
+    assert result.external_ids == {"member_id": subscriber_hash(EMAIL), "left_alone": status}
+    assert result.about_person == {"status": status, "seen": "member upsert"}
+    assert [c.request.method for c in responses.calls] == ["GET", "PUT"]  # no tags
 
 
 @responses.activate
 def test_a_hot_lead_gets_the_handoff_tag_and_loses_nurture(mc):
-    audience_fields()
-    responses.get(MEMBER, json=dict(shape("02-put-member-upsert")["body"], status="subscribed"))
     upserted("subscribed")
 
     mc.deliver(job(temperature="hot"))
@@ -159,7 +156,7 @@ def test_a_hot_lead_gets_the_handoff_tag_and_loses_nurture(mc):
 ])
 @responses.activate
 def test_refusals_are_permanent_with_mailchimps_words(mc, name, words):
-    not_a_member()
+    audience_fields()
     r = shape(name)
     responses.put(MEMBER, status=r["status"], json=r["body"],
                   content_type="application/problem+json")
@@ -171,18 +168,20 @@ def test_refusals_are_permanent_with_mailchimps_words(mc, name, words):
 
 @responses.activate
 def test_too_many_connections_and_server_errors_are_retryable(mc):
+    audience_fields()
     r = shape("14-too-many-requests-429")
-    responses.get(MEMBER, status=429, json=r["body"], content_type="application/problem+json")
+    responses.put(MEMBER, status=429, json=r["body"], content_type="application/problem+json")
     with pytest.raises(RetryableError, match="429"):
         mc.deliver(job())
-    responses.get(MEMBER, status=503, body="<html>busy</html>")
+    responses.replace(responses.PUT, MEMBER, status=503, body="<html>busy</html>")
     with pytest.raises(RetryableError, match="503"):
         mc.deliver(job())
 
 
 @responses.activate
 def test_a_timeout_is_retryable(mc):
-    responses.get(MEMBER, body=requests.Timeout("read timed out"))
+    audience_fields()
+    responses.put(MEMBER, body=requests.Timeout("read timed out"))
     with pytest.raises(RetryableError):
         mc.deliver(job())
 
@@ -190,7 +189,8 @@ def test_a_timeout_is_retryable(mc):
 @responses.activate
 def test_a_bad_key_pauses_mailchimp(mc):
     r = shape("13-api-key-invalid-401")
-    responses.get(MEMBER, status=401, json=r["body"], content_type="application/problem+json")
+    responses.get(f"{BASE}/lists/{LIST}/merge-fields", status=401, json=r["body"],
+                  content_type="application/problem+json")
     with pytest.raises(DestinationPaused) as exc:
         mc.deliver(job())
     assert "API Key Invalid" in str(exc.value)

@@ -460,6 +460,9 @@ def test_check_describes_lead_and_task_and_names_missing_fields(adapter):
                   json={"name": "Task", "fields": [{"name": n} for n in (
                       "WhoId", "Subject", "Priority", "Status", "ActivityDate", "Description",
                       "TaskSubtype", "OwnerId")]})
+    responses.get(INSTANCE + "/services/data/v62.0/sobjects/Contact/describe",
+                  json={"name": "Contact", "fields": [{"name": n} for n in (
+                      "Id", "OwnerId", "LastName", "Phone")]})   # MobilePhone hidden
     fields = FieldMap({**FIELDS.lead, "Lead_Score__c": "score"}, FIELDS.defaults)
 
     good, bad = check(adapter.client, fields)
@@ -470,7 +473,10 @@ def test_check_describes_lead_and_task_and_names_missing_fields(adapter):
     missing = sorted(({"FirstName", "LastName", "Email", "Phone", "Company", "Title", "Website",
                        "Rating", "LeadSource", "Description", "Status", "Lead_Score__c"}) - have)
     assert bad == [f"Salesforce: Lead lacks fields the mapping writes: {', '.join(missing)} "
-                   "(create them, or change mappings/salesforce.yaml)"]
+                   "(create them, or change mappings/salesforce.yaml)",
+                   "Salesforce: the integration user cannot read Contact.MobilePhone, "
+                   "Lead.MobilePhone, Lead.Phone, which the look-up of leads without an email "
+                   "address needs (field-level security)"]
 
 
 @pytest.mark.parametrize("name, created", [("13-upsert-lead-created", True),

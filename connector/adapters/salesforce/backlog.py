@@ -3,13 +3,18 @@ API calls, sObject Collections inside Composite, each lead's own result mapped b
 from a thousand at once, the Bulk API writes them (three jobs for any number).
 
 1. One composite of three queries for the whole batch: open Leads and Contacts by
-   email (IN), and Tasks already made for these submissions (by reference).
+   email (IN), and Tasks already made for these submissions (by reference). When
+   some leads have a phone and no email, a Composite Batch instead, which also
+   carries phone searches, ten numbers each (phones.py; Composite cannot carry a
+   search, and Salesforce counts each subrequest of a batch against the allowance).
 2. One composite: the new Leads created, the known ones updated (allOrNone false:
    one bad record does not hold back the other 199).
 3. One collection: the Tasks, on the Leads and Contacts now known by id.
 
-Two leads of one person in a batch share one Lead. A lead whose create fails gets
-that record's error; the others go on.
+Two leads of one person (one address, or one number without an address) in a batch
+share one Lead. A lead whose Task was made before (a round retried after a lost
+answer) is done: its Task names its record. A lead whose create fails gets that
+record's error; the others go on.
 """
 from __future__ import annotations
 
@@ -17,16 +22,19 @@ from typing import TYPE_CHECKING, Any
 
 from connector.adapters.base import Delivered, DeliveryJob
 from connector.adapters.errors import DeliveryError, PermanentError
+from connector.adapters.salesforce import phones
 from connector.adapters.salesforce.bulk import BulkWriter, RecordResult
 from connector.adapters.salesforce.errors import classify, composite_failure
 from connector.adapters.salesforce.fields import external_key, lead_fields, reference
 from connector.adapters.salesforce.soql import like_literal, literal, query_path
+from connector.adapters.salesforce.sosl import search_path, search_records
 
 if TYPE_CHECKING:  # realtime.py hands itself over; importing it here would be circular
     from connector.adapters.salesforce.realtime import SalesforceDestination
 
 BATCH = 200      # sObject Collections take at most 200 records a call
 BULK_AT = 1_000  # from this many leads at once, the Bulk API writes them
+NUMBERS_PER_SEARCH = 10   # 20 searches for 200 leads: within a batch's 25 subrequests
 
 Outcome = Delivered | DeliveryError
 
@@ -51,25 +59,32 @@ def _round(sf: "SalesforceDestination", jobs: list[DeliveryJob], found: tuple[di
            bulk: BulkWriter | None) -> dict[int, Outcome]:
     outcomes: dict[int, Outcome] = {}
     leads, contacts, tasks = found
+    todo = []
+    for job in jobs:
+        if (task := tasks.get(reference(job.lead))) and task.get("WhoId"):
+            outcomes[job.delivery_id] = _delivered(task["WhoId"], task["Id"])
+        else:
+            todo.append(job)
+    jobs = todo
 
-    # Leads: one per address, created or updated; contacts are left alone.
+    # Leads: one per person, created or updated; contacts are left alone.
     new: dict[str, dict[str, Any]] = {}
     updates: dict[str, dict[str, Any]] = {}
     for job in jobs:
-        email = (job.lead.get("email") or "").lower()
-        if email in contacts:
+        key = person_key(job)
+        if key in contacts:
             continue
         fields = lead_fields(job.lead, sf.fields, sf.lead_source)
-        if email in leads:
-            updates[leads[email]["Id"]] = {k: v for k, v in fields.items()
-                                          if v not in sf.fields.defaults.values()}
-        elif email not in new:
+        if key in leads:
+            updates[leads[key]["Id"]] = {k: v for k, v in fields.items()
+                                        if v not in sf.fields.defaults.values()}
+        elif key not in new:
             body = dict(fields, Status=sf.fields.status)
             if sf.lead_owner_id:
                 body["OwnerId"] = sf.lead_owner_id
             if sf.external_id_field:
                 body[sf.external_id_field] = external_key(job.lead)
-            new[email or f"#{job.delivery_id}"] = body
+            new[key] = body
     created_results, updated_results = _write_leads(sf, new, updates, bulk)
     created: dict[str, str] = {}
     failed: dict[str, DeliveryError] = {}
@@ -79,26 +94,25 @@ def _round(sf: "SalesforceDestination", jobs: list[DeliveryJob], found: tuple[di
         else:
             failed[key] = result.error or PermanentError("no record id", "")
     outcome_of_update = dict(zip(updates, updated_results, strict=True))
-    for email, lead in leads.items():
+    for key, lead in leads.items():
         result = outcome_of_update.get(lead["Id"])
         if result is not None and not result.success:
-            failed[email] = result.error or PermanentError("update failed", "")
+            failed[key] = result.error or PermanentError("update failed", "")
 
     # Tasks on whoever is now known.
     pending: list[tuple[DeliveryJob, str]] = []
     records: list[dict] = []
     for job in jobs:
-        email = (job.lead.get("email") or "").lower()
-        key = email or f"#{job.delivery_id}"
+        key = person_key(job)
         if key in failed:
             outcomes[job.delivery_id] = failed[key]
             continue
-        known = contacts.get(email) or leads.get(email) or {}
+        known = contacts.get(key) or leads.get(key) or {}
         who = known.get("Id") or created.get(key)
         if not who:
             outcomes[job.delivery_id] = PermanentError("no record id", "Salesforce returned none")
             continue
-        if task := tasks.get(reference(job.lead)):
+        if task := tasks.get(reference(job.lead)):   # made before, its WhoId since cleared
             outcomes[job.delivery_id] = _delivered(who, task["Id"])
             continue
         owner = known.get("OwnerId") or sf.lead_owner_id
@@ -151,11 +165,24 @@ def _write_tasks(sf: "SalesforceDestination", records: list[dict],
     return [_collection_result(r) for r in resp.json()]
 
 
+def person_key(job: DeliveryJob) -> str:
+    """Who a lead is, for finding their record and sharing one Lead in a batch: the
+    address; without one, the number and surname (a shared number is not one person);
+    else the lead alone."""
+    if email := (job.lead.get("email") or "").strip().lower():
+        return email
+    if number := phones.readable(job.lead.get("phone")):
+        return f"tel:{phones.e164(number)}/{phones.folded(job.lead.get('last_name') or '')}"
+    return f"#{job.delivery_id}"
+
+
 def _look_up(sf: "SalesforceDestination", jobs: list[DeliveryJob]):
     client = sf.client
-    emails = sorted({(j.lead.get("email") or "").lower() for j in jobs} - {""})
+    emails = sorted({(j.lead.get("email") or "").strip().lower() for j in jobs} - {""})
+    numbers = {person_key(j): phones.readable(j.lead.get("phone")) for j in jobs
+               if person_key(j).startswith("tel:")}
     refs = [f"({reference(j.lead)})" for j in jobs]
-    queries = {"tasks": "SELECT Id, Subject FROM Task WHERE ("
+    queries = {"tasks": "SELECT Id, Subject, WhoId FROM Task WHERE ("
                         + " OR ".join(f"Subject LIKE {like_literal(r)}" for r in refs) + ")"}
     if emails:
         listed = ", ".join(literal(e) for e in emails)
@@ -163,20 +190,39 @@ def _look_up(sf: "SalesforceDestination", jobs: list[DeliveryJob]):
                             "AND IsConverted = false ORDER BY CreatedDate")
         queries["contacts"] = (f"SELECT Id, OwnerId, Email FROM Contact WHERE Email IN ({listed}) "
                                "ORDER BY CreatedDate")
-    results = client.composite(
-        [{"method": "GET", "url": client.path(query_path(q)), "referenceId": name}
-         for name, q in queries.items()], all_or_none=False)
-    if failure := composite_failure(results):
-        raise failure[1]
-    found = {r["referenceId"]: (r.get("body") or {}).get("records") or [] for r in results}
+    paths = {name: query_path(q) for name, q in queries.items()}
+    wanted = list({phones.e164(n): n for n in numbers.values()}.values())
+    for start in range(0, len(wanted), NUMBERS_PER_SEARCH):
+        chunk = wanted[start:start + NUMBERS_PER_SEARCH]
+        paths[f"phones{start}"] = search_path(phones.search(chunk, 20 * len(chunk)))
+    if numbers:
+        found = dict(zip(paths, client.batch(list(paths.values())), strict=True))
+    else:
+        results = client.composite(
+            [{"method": "GET", "url": client.path(path), "referenceId": name}
+             for name, path in paths.items()], all_or_none=False)
+        if failure := composite_failure(results):
+            raise failure[1]
+        found = {r["referenceId"]: r.get("body") for r in results}
     leads: dict[str, dict] = {}
-    for record in found.get("leads", []):
+    for record in (found.get("leads") or {}).get("records") or []:
         leads.setdefault(str(record.get("Email", "")).lower(), record)  # the oldest one
     contacts: dict[str, dict] = {}
-    for record in found.get("contacts", []):
+    for record in (found.get("contacts") or {}).get("records") or []:
         contacts.setdefault(str(record.get("Email", "")).lower(), record)
+    hits = [r for name, answer in found.items() if name.startswith("phones")
+            for r in search_records(answer)]
+    unnamed = [sf.fields.defaults.get("LastName", "")]
+    for job in jobs:
+        key = person_key(job)
+        if key in numbers and key not in contacts and key not in leads:
+            contact, lead = phones.match(hits, numbers[key], job.lead.get("last_name"), unnamed)
+            if contact:
+                contacts[key] = contact
+            if lead:
+                leads[key] = lead
     tasks = {}
-    for record in found["tasks"]:
+    for record in (found["tasks"] or {}).get("records") or []:
         subject = str(record.get("Subject", ""))
         for job in jobs:
             if f"({reference(job.lead)})" in subject:

@@ -3,12 +3,14 @@ high-priority "call back now" Task, in two API calls.
 
 1. One composite of three queries: the Lead and the Contact with this email
    address, and a Task already made for this submission (its reference is in the
-   subject).
+   subject). A lead with a phone and no email is looked for by its number instead
+   (phones.py): the Task query and a phone search in one Composite Batch, since
+   Composite cannot carry a search.
 2. One composite, all or none: create or update the Lead, create the Task.
 
-Idempotent without any custom field: a retry after a lost answer finds the Lead
-by its address and the Task by its reference, so it never makes a second one.
-A customer (a Contact) gets the Task for its owner and no new Lead.
+Idempotent without any custom field: a retry after a lost answer finds the Task by
+its reference, and with it the record it was made on, so it never makes a second
+Lead or Task. A customer (a Contact) gets the Task for its owner and no new Lead.
 """
 from __future__ import annotations
 
@@ -20,16 +22,20 @@ from typing import Any, Callable
 
 from connector.adapters.base import Delivered, DeliveryJob
 from connector.adapters.errors import PermanentError, RetryableError
+from connector.adapters.salesforce import phones
 from connector.adapters.salesforce.client import SalesforceClient
 from connector.adapters.salesforce.errors import composite_failure, duplicate_match, first_error
 from connector.adapters.salesforce.backlog import deliver_batch
 from connector.adapters.salesforce.fields import (FieldMap, external_key, full_name, lead_fields,
                                                   reference)
 from connector.adapters.salesforce.soql import like_literal, literal, query_path
+from connector.adapters.salesforce.sosl import search_path, search_records
 
 log = logging.getLogger(__name__)
 # Near the daily API allowance, leads that are not hot wait this long.
 SLOW_DOWN_SECONDS = 3600
+# Records of each kind a phone search returns; the oldest matching one is used.
+PHONE_HITS = 50
 
 
 class SalesforceDestination:
@@ -57,9 +63,12 @@ class SalesforceDestination:
                                  retry_after=SLOW_DOWN_SECONDS)
         ref = reference(lead)
         found = self._look_up(lead, ref)
-        if found.get("task") and (found.get("contact") or found.get("lead")):
-            who = found.get("contact") or found.get("lead")
-            return self._delivered(who, found["task"]["Id"])
+        if task := found.get("task"):
+            # Made before, by a try whose answer was lost: nothing to write. Its WhoId
+            # is the record it was made on, even one a search does not show yet.
+            who = {"Id": task["WhoId"]} if task.get("WhoId") else (
+                found.get("contact") or found.get("lead"))
+            return self._delivered(who, task["Id"])
         return self._write(lead, ref, found)
 
     def deliver_batch(self, jobs: list[DeliveryJob]) -> dict[int, Delivered | Exception]:
@@ -70,6 +79,15 @@ class SalesforceDestination:
     def _look_up(self, lead: dict[str, Any], ref: str) -> dict[str, dict | None]:
         queries = {"task": "SELECT Id, WhoId FROM Task WHERE Subject LIKE "
                            f"{like_literal(f'({ref})')} LIMIT 1"}
+        number = None if lead.get("email") else phones.readable(lead.get("phone"))
+        if number is not None:
+            tasks, hits = self.client.batch([query_path(queries["task"]),
+                                             search_path(phones.search([number], PHONE_HITS))])
+            contact, existing = phones.match(
+                search_records(hits), number, lead.get("last_name"),
+                [self.fields.defaults.get("LastName", "")])
+            return {"task": ((tasks or {}).get("records") or [None])[0], "contact": contact,
+                    "lead": existing}
         if lead.get("email"):
             email = literal(lead["email"])
             queries["lead"] = ("SELECT Id, OwnerId FROM Lead WHERE Email = "
@@ -167,5 +185,3 @@ class SalesforceDestination:
             raise PermanentError("unexpected composite answer", "no record id in the response")
         key = "contact_id" if contact or who["Id"].startswith("003") else "lead_id"
         return Delivered({key: who["Id"], "task_id": task_id})
-
-
