@@ -73,10 +73,12 @@ class Spool:
         return name.removesuffix(".json")
 
     def pending(self) -> int:
-        try:
-            return sum(1 for p in self._ready.iterdir() if p.suffix == ".json")
-        except FileNotFoundError:
-            return 0
+        """Requests waiting to be drained (not counting those a drainer holds now)."""
+        return _count(self._ready)
+
+    def held(self) -> int:
+        """Every request in the spool not yet in the database, being drained or not."""
+        return _count(self._ready) + _count(self._claimed)
 
     def drain(self, store: Store) -> int:
         """Move what can be moved into the database, oldest first; how many went in.
@@ -124,6 +126,13 @@ class Spool:
     def _make_dirs(self) -> None:
         for folder in (self.dir, self._ready, self._claimed):
             folder.mkdir(mode=0o700, parents=True, exist_ok=True)
+
+
+def _count(folder: Path) -> int:
+    try:
+        return sum(1 for p in folder.iterdir() if p.suffix == ".json")
+    except FileNotFoundError:
+        return 0
 
 
 def _read(path: Path) -> Spooled:

@@ -31,7 +31,7 @@ def readyz():
     state = {"database": "ok", "revision": db.head_revision()}
     if rt.worker_state is not None:
         state["worker"] = rt.worker_state
-    if spooled := rt.spool.pending():
+    if spooled := rt.spool.held():
         state["spooled"] = spooled  # waiting on disk for the database
     if rt.worker_state == "not running":
         return jsonify(status="unavailable", **state), 503
