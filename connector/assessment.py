@@ -1,7 +1,7 @@
 """Scoring a stored lead and routing it: one path for intake and for `connector rescore`."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime
 from typing import TYPE_CHECKING, Callable, Iterable
 
@@ -9,12 +9,13 @@ from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from connector.domain.lead import Lead
-from connector.domain.scoring import History, Verdict, assess
+from connector.domain.scoring import History, Reason, Verdict, assess
 from connector.rulebook import Rulebook
 from connector.store import outbox
 from connector.store.database import Database
 from connector.store.leads import lead_of_row
-from connector.store.models import DeliveryRow, LeadRow
+from connector.store.models import DeliveryRow, LabelRow, LeadRow
+from connector.vocabulary import Category, Temperature
 
 if TYPE_CHECKING:
     from connector.cli.progress import Progress
@@ -35,20 +36,33 @@ def assess_and_route(session: Session, row: LeadRow, lead: Lead, rules: Rulebook
     """Score the lead against the person's history, store the verdict, and owe it the
     deliveries routing now asks for: new ones are added, unsent ones no longer asked
     for are cancelled, and nothing already delivered is touched or sent again."""
-    found, verdict = assess(lead, rules.scoring, history_of(session, row))
+    found, verdict = assess(lead, rules.scoring, history_of(session, row), rules.judgement)
+    label = latest_label(session, row.id)
+    if label is not None:
+        verdict = labelled(verdict, label)
     row.score = verdict.score
     row.temperature = verdict.temperature
     row.category = verdict.category
     row.dimensions = verdict.dimensions
     row.reasons = verdict.reason_texts()
+    row.review = verdict.review
     row.enrichment = {**found.to_dict(), "lifecycle": verdict.lifecycle,
-                      "data_quality": verdict.data_quality, "form_kind": verdict.form_kind}
+                      "data_quality": verdict.data_quality, "form_kind": verdict.form_kind,
+                      "model": verdict.model}
     wanted = rules.routing.route(lead, verdict)
     existing = list(session.scalars(select(DeliveryRow).where(DeliveryRow.lead_id == row.id)))
     have = {(d.destination, d.action) for d in existing}
+    owed = {(t.destination, t.action) for t in wanted}
     new = outbox.enqueue(session, row, [t for t in wanted if (t.destination, t.action) not in have],
                          configured, now)
-    owed = {(t.destination, t.action) for t in wanted}
+    # Called off earlier and owed again (a label took back a junk verdict): never sent, so
+    # it goes out now, once.
+    ready = set(configured)
+    for d in existing:
+        if d.status == outbox.CANCELLED and (d.destination, d.action) in owed:
+            d.status = outbox.PENDING if d.destination in ready else outbox.WAITING_FOR_CONFIG
+            d.next_attempt_at, d.updated_at, d.last_error = now, now, None
+            new.append(d)
     stale = [d.id for d in existing
              if d.status in _NOT_SENT and (d.destination, d.action) not in owed]
     if stale:
@@ -73,6 +87,23 @@ def history_of(session: Session, row: LeadRow) -> History:
         forms=frozenset((f or i or "").casefold() for f, i, _, _ in earlier if f or i),
         products=frozenset(p.casefold() for _, _, ps, _ in earlier for p in (ps or [])),
         customer=any(c == "customer" for *_, c in earlier))
+
+
+def latest_label(session: Session, lead_id: int) -> LabelRow | None:
+    return session.scalars(select(LabelRow).where(LabelRow.lead_id == lead_id)
+                           .order_by(LabelRow.id.desc()).limit(1)).first()
+
+
+def labelled(verdict: Verdict, label: LabelRow) -> Verdict:
+    """The verdict with a person's label (or a Salesforce outcome) in force over it."""
+    category = label.category or verdict.category
+    temperature = label.temperature or verdict.temperature
+    if Category(category).is_junk:
+        temperature = Temperature.COLD  # junk is never anyone's hot lead
+    by = "the operator" if label.source == "operator" else f"{label.source}'s outcome"
+    said = f"labelled {category}" + (f", {label.temperature}" if label.temperature else "")
+    return replace(verdict, category=category, temperature=temperature, review=None,
+                   reasons=verdict.reasons + (Reason("category", 0, f"{said} by {by}"),))
 
 
 @dataclass

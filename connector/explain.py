@@ -24,6 +24,8 @@ def verdict_summary(lead: Lead, found: Enrichment, verdict: Verdict) -> dict[str
         "form_kind": verdict.form_kind,
         "email_domain": found.domain_kind.value,
         "phone": found.phone_e164,
+        "review": verdict.review,
+        "model": verdict.model,
     }
 
 
@@ -31,7 +33,10 @@ def explain(file: Path | str, s: dict[str, Any]) -> str:
     dims = ", ".join(f"{k} {v}" for k, v in s["dimensions"].items())
     lines = [f"{file}: {s['temperature'].upper()} {s['category']} — {s['score']}/100 ({dims})",
              f"  channel {s['channel']}, language {s['language'] or 'unknown'}, "
-             f"{s['lifecycle']}, data quality {s['data_quality']}/100"]
+             f"{s['lifecycle']}, data quality {s['data_quality']}/100"
+             + (f", judged by model {s['model']}" if s.get("model") else ", rules alone")]
+    if s.get("review"):
+        lines.append(f"  FOR REVIEW: might be {s['review'].replace('_', ' ')}")
     if s["interests"]:
         lines.append(f"  interests: {', '.join(s['interests'])}")
     lines += [f"  {reason}" for reason in s["reasons"]]

@@ -1,7 +1,7 @@
 """The YAML in mappings/, loaded and checked once at start-up."""
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from pathlib import Path
 from typing import Any
 
@@ -12,6 +12,7 @@ from connector.domain.recognize import Lexicon
 from connector.domain.routing import Routing
 from connector.domain.scoring import ScoringRules
 from connector.intake import PARSERS
+from connector.judgement.model import PACKAGED, Judgement, load_judgement
 from connector.settings import ConfigError
 
 
@@ -21,9 +22,12 @@ class Rulebook:
     routing: Routing
     lexicon: Lexicon                     # labels recognised in every language
     scoring: ScoringRules
+    # The learned reading of a lead's words; None scores by the rules alone.
+    judgement: "Judgement | None" = None
 
     @classmethod
-    def load(cls, directory: Path) -> "Rulebook":
+    def load(cls, directory: Path, judgement: Path | None = PACKAGED) -> "Rulebook":
+        """The rules in directory, and the judgement artefact at `judgement` (None: rules only)."""
         mappings = {}
         for plugin in PARSERS:
             path = directory / f"{plugin}.yaml"
@@ -31,7 +35,22 @@ class Rulebook:
         lexicon = _parse(directory / "labels.yaml",
                          lambda data, src: Lexicon.from_dict(data, src, ALL_TARGETS))
         return cls(mappings, _parse(directory / "routing.yaml", Routing.from_dict), lexicon,
-                   _parse(directory / "scoring.yaml", ScoringRules.from_dict))
+                   _parse(directory / "scoring.yaml", ScoringRules.from_dict),
+                   _judgement(judgement) if judgement is not None else None)
+
+
+    def with_judgement(self, judgement: "Judgement | None") -> "Rulebook":
+        return replace(self, judgement=judgement)
+
+
+def _judgement(path: Path) -> "Judgement":
+    try:
+        return load_judgement(path)
+    except FileNotFoundError:
+        raise ConfigError(f"the judgement file {path} does not exist (build one with "
+                          "connector train, or set CONNECTOR_JUDGEMENT_FILE=none)") from None
+    except (OSError, ValueError, KeyError) as exc:
+        raise ConfigError(f"{path} is not a judgement this version reads: {exc}") from None
 
 
 def _parse(path: Path, build) -> Any:

@@ -40,7 +40,7 @@ class Runtime:
     @classmethod
     def start(cls, settings: Settings, migrate: bool = True) -> "Runtime":
         """Check the rules, open (and migrate) the database; no worker yet."""
-        rules = Rulebook.load(settings.mappings_dir)
+        rules = Rulebook.load(settings.mappings_dir, settings.judgement_path)
         db = Database(settings.resolved_database_url, settings.sqlite_busy_timeout_ms)
         if migrate:
             db.upgrade()

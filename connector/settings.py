@@ -19,6 +19,9 @@ from urllib.parse import urlsplit
 
 PREFIX = "CONNECTOR_"
 PROJECT_ROOT = Path(__file__).resolve().parent.parent
+# The judgement shipped with the package, built by `connector train` from corpus/.
+PACKAGED_JUDGEMENT = Path(__file__).resolve().parent / "judgement" / "judgement.npz"
+LOCAL_JUDGEMENT = "judgement.npz"  # in data_dir: one retrained on the business's own labels
 MIN_TOKEN_LENGTH = 16
 _SOURCE_NAME = re.compile(r"^[A-Za-z0-9_-]{1,64}$")
 
@@ -65,6 +68,9 @@ class Settings:
     duplicate_window_seconds: int = 600
     # The YAML field mappings and routing rules.
     mappings_dir: Path = PROJECT_ROOT / "mappings"
+    # The learned judgement: empty for the one `connector train --local` made in
+    # data_dir (when there is one) or else the packaged one; "none" for rules alone.
+    judgement_file: str = ""
     # How many reverse proxies in front of us set X-Forwarded-For / -Proto.
     trusted_proxies: int = 0
     log_level: str = "INFO"
@@ -134,6 +140,15 @@ class Settings:
     @property
     def resolved_database_url(self) -> str:
         return self.database_url or f"sqlite:///{self.data_dir / 'connector.db'}"
+
+    @property
+    def judgement_path(self) -> Path | None:
+        if self.judgement_file.lower() == "none":
+            return None
+        if self.judgement_file:
+            return Path(self.judgement_file).expanduser()
+        local = self.data_dir / LOCAL_JUDGEMENT
+        return local if local.is_file() else PACKAGED_JUDGEMENT
 
     @property
     def database_description(self) -> str:
@@ -373,6 +388,7 @@ _PARSERS: dict[str, Callable[[str, Any], Any]] = {
     "signature_tolerance_seconds": _positive_int,
     "duplicate_window_seconds": _non_negative_int,
     "mappings_dir": _path,
+    "judgement_file": _str,
     "trusted_proxies": _non_negative_int,
     "log_level": _str,
     "lease_seconds": _positive_int,

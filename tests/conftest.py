@@ -97,5 +97,8 @@ def client(app):
 def pytest_terminal_summary(terminalreporter):
     """Figures some tests measure (classifier accuracy), shown after every run."""
     from tests.unit.test_classifier_accuracy import REPORT
-    for name, line in REPORT.items():
-        terminalreporter.write_line(f"{name}: {line}")
+    for name, text in REPORT.items():
+        first, *rest = text.splitlines()
+        terminalreporter.write_line(f"{name}: {first}")
+        for line in rest:
+            terminalreporter.write_line(f"    {line}")

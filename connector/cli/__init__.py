@@ -44,5 +44,5 @@ def cli(ctx: click.Context) -> None:
 
 
 # The commands, a module per kind of work; each registers itself on `cli`.
-from connector.cli import (checking, importing, inspecting, repairing, rules,  # noqa: E402,F401
-                           schema, serving)
+from connector.cli import (checking, importing, inspecting, judging, repairing,  # noqa: E402,F401
+                           rules, schema, serving)

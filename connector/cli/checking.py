@@ -17,8 +17,11 @@ def check_command(ctx: click.Context) -> None:
     from connector.rulebook import Rulebook
 
     settings: Settings = ctx.obj
-    Rulebook.load(settings.mappings_dir)  # a broken mapping stops here, naming the file
-    good = ["configuration and mappings: fine"]
+    # A broken mapping or judgement stops here, naming the file.
+    rules = Rulebook.load(settings.mappings_dir, settings.judgement_path)
+    good = ["configuration and mappings: fine",
+            f"judgement: {rules.judgement.version} ({settings.judgement_path})"
+            if rules.judgement else "judgement: none, the rules alone decide"]
     bad: list[str] = []
     database = _database_line(settings)
     (good if database[0] else bad).append(database[1])

@@ -35,7 +35,7 @@ def import_command(ctx: click.Context, file: Path, dry_run: bool, encoding: str 
     except (ZoneInfoNotFoundError, ValueError):
         raise click.BadParameter(f"unknown time zone '{tz_name}'",
                                  param_hint="--timezone") from None
-    rules = Rulebook.load(ctx.obj.mappings_dir)
+    rules = Rulebook.load(ctx.obj.mappings_dir, ctx.obj.judgement_path)
     try:
         table = read_table(file.read_bytes(),
                            lambda c: column_target(c, rules.mappings["generic"], rules.lexicon),
@@ -58,7 +58,7 @@ def import_command(ctx: click.Context, file: Path, dry_run: bool, encoding: str 
                 counts["not a lead"] = counts.get("not a lead", 0) + 1
                 continue
             lead = understood.lead
-            _, verdict = assess(lead, rules.scoring)
+            _, verdict = assess(lead, rules.scoring, judgement=rules.judgement)
             name = " ".join(p for p in (lead.first_name, lead.last_name) if p) or "-"
             click.echo(f"row {number}: {verdict.temperature} {verdict.category} "
                        f"{verdict.score}: {name} <{lead.email or '-'}>")

@@ -44,7 +44,7 @@ def mapping_test(ctx: click.Context, file: Path, plugin: str | None) -> None:
 
     route = _route(plugin)
     raw = raw_request_from_file(file.read_bytes(), route, now())
-    understood = understand(raw, Rulebook.load(ctx.obj.mappings_dir))
+    understood = understand(raw, Rulebook.load(ctx.obj.mappings_dir, None))
     if understood.lead is None:
         raise click.ClickException(f"not a lead: {understood.error}")
     lead = understood.lead.to_dict()
@@ -71,7 +71,7 @@ def score_command(ctx: click.Context, files: tuple[Path, ...], plugin: str,
     from connector.rulebook import Rulebook
 
     route = _route(plugin)
-    rules = Rulebook.load(ctx.obj.mappings_dir)
+    rules = Rulebook.load(ctx.obj.mappings_dir, ctx.obj.judgement_path)
     failed = False
     for file in files:
         understood = understand(raw_request_from_file(file.read_bytes(), route, now()), rules)
@@ -79,7 +79,7 @@ def score_command(ctx: click.Context, files: tuple[Path, ...], plugin: str,
             failed = True
             click.echo(f"{file}: not a lead: {understood.error}", err=True)
             continue
-        found, verdict = assess(understood.lead, rules.scoring)
+        found, verdict = assess(understood.lead, rules.scoring, judgement=rules.judgement)
         result = verdict_summary(understood.lead, found, verdict)
         if as_json:
             click.echo(json.dumps({"file": str(file), **result}, ensure_ascii=False))

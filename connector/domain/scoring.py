@@ -11,11 +11,15 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping
 
 from connector.domain.enrichment import DomainKind, Enrichment, EnrichmentRules, enrich
 from connector.domain.lead import Lead
 from connector.domain.words import WordList, plain
+from connector.judgement.features import Findings, View, view_of
+
+if TYPE_CHECKING:
+    from connector.judgement.model import Judgement, Reading
 
 DIMENSIONS = ("fit", "interest", "behaviour", "timing")
 DIMENSION_MAX = 25
@@ -27,6 +31,8 @@ _EVIDENCE = ("customer", "job_seeker", "student", "vendor", "spam", "test")
 _SIGNALS = ("urgency", "price", "meeting", "call_me", "just_looking")
 _LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
 _VOWELS = set("aeiouy")
+# A genuine lead whose junk probability is at least this share of the junk bar is flagged.
+REVIEW_AT = 0.5
 _LINK_TEXT = re.compile(r"(?:https?://|www\.)\S*", re.IGNORECASE)
 
 
@@ -59,6 +65,24 @@ class Evidence:
 
 
 @dataclass(frozen=True)
+class ModelRules:
+    """How much the learned model's reading counts (scoring.yaml `model`)."""
+
+    # A junk category needs at least this probability; below it the lead stays a
+    # prospect (or customer), flagged for review with the suspected category.
+    junk_confidence: float = 0.8
+    # Points the model's reading of sales-readiness moves timing and behaviour by,
+    # from -half to +half of each (ready now: +; just curious or support: -).
+    timing_points: int = 12
+    behaviour_points: int = 8
+    # Junk categories whose word lists are trusted (measured precise on the corpus):
+    # their evidence stands unless the model gives the category less than this.
+    rule_categories: tuple[tuple[str, float], ...] = (("spam", 0.2), ("job_seeker", 0.2))
+    # "model": the model's reading decides the temperature; "rules": the thresholds do.
+    temperature: str = "model"
+
+
+@dataclass(frozen=True)
 class ScoringRules:
     hot: int
     warm: int
@@ -84,6 +108,7 @@ class ScoringRules:
     test_emails: tuple[str, ...]
     test_email: int
     data_quality: dict[str, int]
+    model: ModelRules = ModelRules()
 
     @classmethod
     def from_dict(cls, d: Mapping[str, Any], source: str) -> "ScoringRules":
@@ -100,6 +125,9 @@ class Verdict:
     lifecycle: str
     data_quality: int
     form_kind: str | None
+    # The junk category the model suspects but is not sure enough of: a person should look.
+    review: str | None = None
+    model: str | None = None  # the judgement's version, when one took part
 
     @property
     def junk(self) -> bool:
@@ -122,35 +150,145 @@ class _Tally:
         return max(0, min(DIMENSION_MAX, raw))
 
 
-def assess(lead: Lead, rules: ScoringRules,
-           history: History = History()) -> tuple[Enrichment, Verdict]:
+def assess(lead: Lead, rules: ScoringRules, history: History = History(),
+           judgement: "Judgement | None" = None) -> tuple[Enrichment, Verdict]:
     """Enrich, then score: everything the connector concludes about a lead."""
     found = enrich(lead, rules.enrichment)
-    return found, score(lead, found, rules, history)
+    return found, score(lead, found, rules, history, judgement)
 
 
-def score(lead: Lead, found: Enrichment, rules: ScoringRules,
-          history: History = History()) -> Verdict:
+@dataclass(frozen=True)
+class _Ruling:
+    category: str
+    why: list[str]
+    # Decided by hard evidence (bot signals, own / competitor / customer domains, a
+    # test address, a link farm, a known customer): no model overrides it.
+    hard: bool
+    evidence: tuple[str, ...]  # categories the word lists found any evidence of
+
+
+@dataclass(frozen=True)
+class _RulePass:
+    tally: "_Tally"
+    ruling: _Ruling
+    form_kind: str | None
+    findings: Findings
+
+
+def _rule_pass(lead: Lead, found: Enrichment, rules: ScoringRules,
+               history: History) -> _RulePass:
+    """Everything the rules conclude before the model reads the lead (interest apart:
+    it depends on whether the lead turns out to be a customer)."""
     text = plain(" ".join(t for t in (lead.subject, lead.message) if t))
     tally = _Tally()
-    category, why = _category(lead, found, text, rules, history)
+    ruling = _category(lead, found, text, rules, history)
     _fit(lead, found, rules, tally)
-    _interest(lead, rules, history, category == "customer", tally)
     form_kind = _form_kind(lead, rules)
     _behaviour(lead, form_kind, text, rules, tally)
-    _timing(lead, found, text, rules, tally)
+    page_kind, signals = _timing(lead, found, text, rules, tally)
+    return _RulePass(tally, ruling, form_kind,
+                     findings_of(lead, found, rules, tally, ruling, form_kind, page_kind,
+                                 signals))
+
+
+def model_view(lead: Lead, found: Enrichment, rules: ScoringRules,
+               history: History = History()) -> View:
+    """What the model reads of this lead: the same at training and at intake."""
+    return view_of(lead, _rule_pass(lead, found, rules, history).findings)
+
+
+def score(lead: Lead, found: Enrichment, rules: ScoringRules, history: History = History(),
+          judgement: "Judgement | None" = None) -> Verdict:
+    rp = _rule_pass(lead, found, rules, history)
+    tally, ruling, form_kind = rp.tally, rp.ruling, rp.form_kind
+    category, why, review = ruling.category, [f"{ruling.category}: {w}" for w in ruling.why], None
+    reading = None
+    if judgement is not None:
+        reading = judgement.read(view_of(lead, rp.findings))
+        trusted = dict(rules.model.rule_categories).get(ruling.category)
+        if not ruling.hard and not (trusted is not None
+                                    and reading.category.get(ruling.category, 0) >= trusted):
+            category, why, review = _judged_category(reading, rules.model)
+        elif ruling.category == "internal" and _more_likely(reading, "test", "internal"):
+            # Our own team telling the web developer the form works is a test, not work.
+            category, why = "test", [f"test: from our own domain, {why[0].split(': ', 1)[1]}, "
+                                     "and reads as checking the form"]
+    _interest(lead, rules, history, category == "customer", tally)
+    if reading is not None and category not in JUNK:
+        _readiness(reading, rules.model, tally)
     dimensions = {d: tally.dimension(d) for d in DIMENSIONS}
     total = sum(dimensions.values())
 
     temperature = ("hot" if total >= rules.hot else "warm" if total >= rules.warm else "cold")
+    if reading is not None and rules.model.temperature == "model":
+        # The model weighs the dimensions' evidence together with the words; the
+        # thresholds decide only when no model is loaded.
+        temperature = max(reading.temperature, key=reading.temperature.get)
+        words = ", ".join(reading.why_temperature)
+        tally.reasons.append(Reason("temperature", 0, f"{temperature}: the model's reading "
+                                    f"({reading.temperature[temperature]:.0%}"
+                                    f"{': ' + words if words else ''})"))
     if category in JUNK:
         temperature = "cold"  # junk is never anyone's hot lead, whatever it scores
-    reasons = tally.reasons + [Reason("category", 0, f"{category}: {w}") for w in why]
+    reasons = tally.reasons + [Reason("category", 0, w) for w in why]
+    if review:
+        reasons.append(Reason("category", 0, f"review: might be {review.replace('_', ' ')}, "
+                                             "not sure enough to call it junk"))
     lifecycle = ("customer" if category == "customer" or history.customer
                  else "returning" if history.previous else "new")
     return Verdict(score=total, temperature=temperature, category=category,
                    dimensions=dimensions, reasons=tuple(reasons), lifecycle=lifecycle,
-                   data_quality=_data_quality(lead, found, rules), form_kind=form_kind)
+                   data_quality=_data_quality(lead, found, rules), form_kind=form_kind,
+                   review=review, model=judgement.version if judgement is not None else None)
+
+
+def findings_of(lead: Lead, found: Enrichment, rules: ScoringRules, tally: "_Tally",
+                ruling: _Ruling, form_kind: str | None, page_kind: str | None,
+                signals: tuple[str, ...]) -> Findings:
+    """What the rules found, for the model (training builds the same through score())."""
+    return Findings(
+        form_kind=form_kind, page_kind=page_kind, domain_kind=found.domain_kind.value,
+        channel=found.channel.value,
+        decision_maker=any(r.text.startswith("decision maker") for r in tally.reasons),
+        bot=bool(found.bot_signals), evidence=ruling.evidence, signals=signals,
+        dimensions=tuple((d, tally.dimension(d)) for d in ("fit", "behaviour", "timing")),
+        data_quality=_data_quality(lead, found, rules), visits=_visits(lead, rules),
+        disposable=found.domain_kind is DomainKind.DISPOSABLE)
+
+
+def _judged_category(reading: "Reading", m: ModelRules) -> tuple[str, list[str], str | None]:
+    """The model's category. Junk only when the model is sure the lead is junk at all (the
+    junk categories' probabilities together); else a genuine lead, flagged for review
+    when a junk category was likely."""
+    p = reading.category
+    junk = {c: v for c, v in p.items() if c in JUNK}
+    suspect = max(junk, key=junk.get) if junk else None
+    p_junk = sum(junk.values())
+    words = ", ".join(reading.why_category)
+    if suspect and p_junk >= m.junk_confidence:
+        return suspect, [f"{suspect}: reads as {suspect.replace('_', ' ')} ({p_junk:.0%} junk"
+                         f"{': ' + words if words else ''})"], None
+    genuine = "customer" if p.get("customer", 0) > p.get("prospect", 0) else "prospect"
+    why = [f"{genuine}: reads as a {'customer' if genuine == 'customer' else 'buyer'} "
+           f"({p[genuine]:.0%}{': ' + words if words and genuine == max(p, key=p.get) else ''})"]
+    review = suspect if suspect and p_junk >= REVIEW_AT * m.junk_confidence else None
+    return genuine, why, review
+
+
+def _more_likely(reading: "Reading", a: str, b: str) -> bool:
+    return reading.category.get(a, 0) > reading.category.get(b, 0)
+
+
+def _readiness(reading: "Reading", m: ModelRules, t: "_Tally") -> None:
+    """The model's reading of sales-readiness, as timing and behaviour points."""
+    p = reading.temperature
+    ready = p.get("hot", 0) + 0.5 * p.get("warm", 0)  # 0 (not buying now) .. 1 (buying now)
+    words = ", ".join(reading.why_temperature)
+    label = ("reads as ready to buy now" if ready >= 0.6 else
+             "reads as evaluating" if ready >= 0.4 else "reads as not buying now")
+    text = label + (f" ({words})" if words else "")
+    t.add("timing", round(m.timing_points * (ready - 0.5)), text)
+    t.add("behaviour", round(m.behaviour_points * (ready - 0.5)), text)
 
 
 def _fit(lead: Lead, found: Enrichment, rules: ScoringRules, t: _Tally) -> None:
@@ -193,6 +331,12 @@ def _interest(lead: Lead, rules: ScoringRules, history: History, customer: bool,
     if products:
         t.add("interest", i["per_product"] * len(products),
               f"interested in {len(lead.product_interests)} product(s)/service(s)")
+    visits = _visits(lead, rules)
+    if visits:
+        t.add("interest", min(visits, i["max_visits"]) * i["per_visit"], f"{visits} visits/pages")
+
+
+def _visits(lead: Lead, rules: ScoringRules) -> int:
     visits = 0
     for key, value in lead.extra.items():
         if plain(key).strip().replace(" ", "_") in rules.visit_fields:
@@ -200,8 +344,7 @@ def _interest(lead: Lead, rules: ScoringRules, history: History, customer: bool,
                 visits = max(visits, int(float(str(value))))
             except ValueError:
                 continue
-    if visits:
-        t.add("interest", min(visits, i["max_visits"]) * i["per_visit"], f"{visits} visits/pages")
+    return visits
 
 
 def _form_kind(lead: Lead, rules: ScoringRules) -> str | None:
@@ -230,12 +373,19 @@ def _behaviour(lead: Lead, kind: str | None, text: str, rules: ScoringRules,
         t.add("behaviour", b["some_message"], "a message of some length")
 
 
-def _timing(lead: Lead, found: Enrichment, text: str, rules: ScoringRules, t: _Tally) -> None:
+def _timing(lead: Lead, found: Enrichment, text: str, rules: ScoringRules,
+            t: _Tally) -> tuple[str | None, tuple[str, ...]]:
+    """Adds the timing points; the page's kind and the signals found."""
     page = plain(_path(lead.tracking.get("page_url")) or "")
+    page_kind = None
     for kind, points in rules.page_kinds.items():
         if rules.page_kind_words[kind].find(page):
             t.add("timing", points, f"sent from a {kind} page")
+            page_kind = kind
             break
+    if page_kind is None and rules.page_kind_words["careers"].find(page):
+        page_kind = "careers"
+    found_signals = []
     labels = {"urgency": "urgency", "price": "asks about price", "meeting": "wants a meeting",
               "call_me": "asks to be called", "just_looking": "just looking"}
     hesitant = rules.signal_words["just_looking"].find(text)
@@ -244,19 +394,21 @@ def _timing(lead: Lead, found: Enrichment, text: str, rules: ScoringRules, t: _T
             continue  # "ni nujno", "no rush": the urgency word is negated
         if word := rules.signal_words[signal].find(text):
             t.add("timing", rules.signals[signal], f"{labels[signal]} (\"{word.strip()}\")")
+            found_signals.append(signal)
     if found.phone_e164 or lead.phone:
         t.add("timing", rules.signals["phone_given"], "phone number given")
+    return page_kind, tuple(found_signals)
 
 
 def _category(lead: Lead, found: Enrichment, text: str, rules: ScoringRules,
-              history: History) -> tuple[str, list[str]]:
+              history: History) -> _Ruling:
     if found.bot_signals:
-        return "bot", list(found.bot_signals)
+        return _Ruling("bot", list(found.bot_signals), True, ())
     domain = found.domain or ""
     for category, domains in (("internal", rules.own_domains),
                               ("competitor", rules.competitor_domains)):
         if _domain_in(domain, domains):
-            return category, [f"address at {domain}"]
+            return _Ruling(category, [f"address at {domain}"], True, ())
     evidence: dict[str, tuple[int, list[str]]] = {}
     everything = plain(" ".join(t for t in (lead.subject, lead.message, lead.first_name,
                                             lead.last_name, lead.company) if t))
@@ -268,32 +420,39 @@ def _category(lead: Lead, found: Enrichment, text: str, rules: ScoringRules,
                 points += weight
                 why.append(f'"{word}"')
         evidence[category] = (points, why)
-    _add(evidence, "test", rules.test_email, "test address",
-         any((lead.email or "").lower().startswith(p) for p in rules.test_emails))
+    test_address = any((lead.email or "").lower().startswith(p) for p in rules.test_emails)
+    _add(evidence, "test", rules.test_email, "test address", test_address)
     links = len(_LINK.findall(lead.message or ""))
-    _add(evidence, "spam", rules.spam["links"], f"{links} links",
-         links > rules.spam["max_links"])
+    link_farm = links > rules.spam["max_links"]
+    _add(evidence, "spam", rules.spam["links"], f"{links} links", link_farm)
     _add(evidence, "spam", rules.spam["gibberish"], "not words",
          _gibberish(plain(_LINK_TEXT.sub(" ", lead.message or ""))))
     _add(evidence, "job_seeker", 2, "sent from a careers page",
          bool(rules.page_kind_words["careers"].find(plain(_path(lead.tracking.get("page_url"))
                                                          or ""))))
+    known_customer = _domain_in(domain, rules.customer_domains) or history.customer
     _add(evidence, "customer", rules.evidence["customer"].needs, f"customer domain {domain}",
          _domain_in(domain, rules.customer_domains))
     _add(evidence, "customer", rules.evidence["customer"].needs, "known customer",
          history.customer)
+    seen = tuple(sorted(c for c, (points, _) in evidence.items() if points))
+    # Hard evidence: what no reading of the words can outweigh.
     for category in ("test", "spam"):  # certain when shown: they outrank everything else
         points, why = evidence[category]
         if points >= rules.evidence[category].needs:
-            return category, why
+            # Words alone may mislead ("a test drive"); an address or a link farm does not.
+            hard = test_address if category == "test" else link_farm
+            return _Ruling(category, why, hard, seen)
     candidates = [(points, category != "customer", category, why)
                   for category, (points, why) in evidence.items()
                   if category not in ("test", "spam") and points >= rules.evidence[category].needs]
+    if known_customer:
+        return _Ruling("customer", evidence["customer"][1], True, seen)
     if not candidates:
-        return "prospect", []
+        return _Ruling("prospect", [], False, seen)
     # Most evidence wins; on a tie a customer stays a customer.
     _, _, category, why = max(candidates, key=lambda c: (c[0], not c[1]))
-    return category, why
+    return _Ruling(category, why, False, seen)
 
 
 def _add(evidence: dict[str, tuple[int, list[str]]], category: str, points: int, why: str,
@@ -410,7 +569,38 @@ def _parse(d: Mapping[str, Any], source: str) -> ScoringRules:
         test_emails=tuple(r.words(test.get("test_emails", []), "categories.test.test_emails")),
         test_email=r.number(test.get("test_email", 3), "categories.test.test_email"),
         data_quality={k: r.number(v, f"data_quality.{k}") for k, v in quality.items()},
+        model=_model_rules(r, d.get("model")),
     )
+
+
+def _model_rules(r: "_Reader", spec: Any) -> ModelRules:
+    if spec is None:
+        return ModelRules()
+    keys = {"junk_confidence", "timing_points", "behaviour_points", "rule_categories",
+            "temperature"}
+    if not isinstance(spec, Mapping) or set(spec) - keys:
+        raise ValueError(f"{r.source}: model takes {', '.join(sorted(keys))}")
+    temperature = spec.get("temperature", ModelRules.temperature)
+    if temperature not in ("model", "rules"):
+        raise ValueError(f"{r.source}: model.temperature must be 'model' or 'rules'")
+    trusted = spec.get("rule_categories", dict(ModelRules.rule_categories))
+    if not isinstance(trusted, Mapping) or not set(trusted) <= set(_EVIDENCE) or not all(
+            isinstance(v, (int, float)) and not isinstance(v, bool) and 0 <= v <= 1
+            for v in trusted.values()):
+        raise ValueError(f"{r.source}: model.rule_categories maps categories of evidence "
+                         "to the least probability the model must give them (0 to 1)")
+    confidence = spec.get("junk_confidence", ModelRules.junk_confidence)
+    if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) \
+            or not 0 < confidence <= 1:
+        raise ValueError(f"{r.source}: model.junk_confidence must be a share between 0 and 1")
+    return ModelRules(
+        junk_confidence=float(confidence),
+        timing_points=r.number(spec.get("timing_points", ModelRules.timing_points),
+                               "model.timing_points"),
+        behaviour_points=r.number(spec.get("behaviour_points", ModelRules.behaviour_points),
+                                  "model.behaviour_points"),
+        rule_categories=tuple((str(k), float(v)) for k, v in trusted.items()),
+        temperature=temperature)
 
 
 class _Reader:

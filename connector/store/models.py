@@ -106,6 +106,8 @@ class LeadRow(Base):
     category: Mapped[str | None] = mapped_column(String(20), index=True)
     dimensions: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     reasons: Mapped[list[Any]] = mapped_column(JSON, default=list)
+    # The junk category the model suspected without being sure: a person should look.
+    review: Mapped[str | None] = mapped_column(String(20))
     # What Mailchimp told us of this address (webhooks): status, reason, when.
     mailchimp: Mapped[dict[str, Any] | None] = mapped_column(JSON)
     created_at: Mapped[datetime] = mapped_column(UTCDateTime)
@@ -152,3 +154,18 @@ class FormLabelsRow(Base):
     form: Mapped[str] = mapped_column(String(255))
     labels: Mapped[dict[str, Any]] = mapped_column(JSON)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class LabelRow(Base):
+    """A verdict a person gave a lead (or a Salesforce outcome implied): it judges the
+    lead from then on, and teaches the model the business (`connector train --local`)."""
+
+    __tablename__ = "lead_labels"
+
+    id: Mapped[int] = mapped_column(Id, primary_key=True)
+    lead_id: Mapped[int] = mapped_column(ForeignKey("leads.id"), index=True)
+    category: Mapped[str | None] = mapped_column(String(20))
+    temperature: Mapped[str | None] = mapped_column(String(10))
+    source: Mapped[str] = mapped_column(String(20))   # operator, salesforce
+    note: Mapped[str | None] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -1,0 +1,117 @@
+"""connector train, connector evaluate: build the learned judgement and measure it honestly."""
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import click
+
+from connector.cli import cli
+from connector.settings import PACKAGED_JUDGEMENT, PROJECT_ROOT
+from connector.vocabulary import Category, Temperature
+
+CORPUS = PROJECT_ROOT / "corpus"
+
+
+def _corpus_option(f):
+    return click.option("--corpus", "corpus_dir", default=CORPUS, show_default=True,
+                        type=click.Path(exists=True, file_okay=False, path_type=Path),
+                        help="The labelled corpus (see docs/labelling.md).")(f)
+
+
+@cli.command("train")
+@_corpus_option
+@click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
+              default=PACKAGED_JUDGEMENT, show_default=True, help="Where to write the artefact.")
+@click.pass_context
+def train_command(ctx: click.Context, corpus_dir: Path, output: Path) -> None:
+    """Build the judgement from the corpus's train and dev splits (the frozen test split is
+    never trained on), report it on the test split, and write the artefact."""
+    from datetime import datetime, timezone
+
+    from connector.judgement import corpus, training
+    from connector.rulebook import Rulebook
+
+    data = corpus.load(corpus_dir)
+    rules = Rulebook.load(ctx.obj.mappings_dir, None)
+    train = training.examples(data.split("train") + data.split("dev"), rules)
+    test = training.examples(data.split("test"), rules)
+    click.echo(f"corpus {data.digest}: training on {len(train)} submissions, "
+               f"testing on {len(test)}", err=True)
+    version = f"{datetime.now(timezone.utc):%Y.%m.%d}-{data.digest[:8]}"
+    judgement = training.fit(train, {"version": version, "corpus": data.digest,
+                                     "trained_on": len(train)})
+    figures = training.evaluate(judgement, test, rules)
+    judgement.header["test_split"] = figures.summary()
+    judgement.save(output)
+    click.echo(f"judgement {version} written to {output}")
+    click.echo(f"frozen test split: {figures.summary()}")
+
+
+@cli.command("evaluate")
+@_corpus_option
+@click.option("--cv", is_flag=True, help="Also grouped cross-validation (trains many models: "
+                                         "minutes).")
+@click.pass_context
+def evaluate_command(ctx: click.Context, corpus_dir: Path, cv: bool) -> None:
+    """Per-class accuracy of the judgement in use on the frozen test split."""
+    from connector.judgement import corpus, training
+    from connector.rulebook import Rulebook
+
+    data = corpus.load(corpus_dir)
+    rules = Rulebook.load(ctx.obj.mappings_dir, ctx.obj.judgement_path)
+    if rules.judgement is None:
+        raise click.ClickException("no judgement in use (CONNECTOR_JUDGEMENT_FILE=none)")
+    test = training.examples(data.split("test"), rules)
+    figures = training.evaluate(rules.judgement, test, rules)
+    click.echo(f"judgement {rules.judgement.version} on the frozen test split "
+               f"({len({e.item.business.slug for e in test})} businesses it never saw):")
+    click.echo(f"  {figures.summary()}")
+    click.echo(figures.per_class_table())
+    click.echo(figures.confusion_table())
+    if cv:
+        everything = training.examples(list(data), rules)
+        for name, key, folds in (("by business", lambda e: e.item.business.slug, 5),
+                                 ("by language", lambda e: e.item.lang, None)):
+            result = training.grouped_cross_validation(everything, rules, key, folds)
+            click.echo(f"grouped cross-validation {name}: {result.summary()}")
+    if figures.genuine_as_junk:
+        sys.exit(1)
+
+
+@cli.command("label")
+@click.argument("lead_id", type=int)
+@click.option("--category", type=click.Choice([c.value for c in Category]),
+              help="Who really wrote it.")
+@click.option("--temperature", type=click.Choice([t.value for t in Temperature]),
+              help="How ready to buy they really were.")
+@click.option("--note", help="Why, in a few words (kept with the label).")
+@click.pass_context
+def label_command(ctx: click.Context, lead_id: int, category: str | None,
+                  temperature: str | None, note: str | None) -> None:
+    """Give a lead your verdict. It judges the lead from now on (its deliveries follow:
+    a vendor is no longer sent anywhere, a buyer taken for junk is), and
+    `connector train --local` learns from it."""
+    from connector.assessment import assess_and_route
+    from connector.cli.common import now, open_runtime
+    from connector.store.leads import lead_of_row
+    from connector.store.models import LabelRow, LeadRow
+
+    if not category and not temperature:
+        raise click.UsageError("give --category, --temperature or both")
+    runtime = open_runtime(ctx)
+    with runtime.db.transaction() as session:
+        row = session.get(LeadRow, lead_id)
+        if row is None:
+            raise click.ClickException(f"no lead {lead_id}")
+        before = (row.temperature, row.category)
+        session.add(LabelRow(lead_id=row.id, category=category, temperature=temperature,
+                             source="operator", note=note, created_at=now()))
+        session.flush()
+        routed = assess_and_route(session, row, lead_of_row(row), runtime.rules,
+                                  runtime.destinations, now())
+        if routed.new:
+            runtime.wakeup.announce(session)
+        after = (row.temperature, row.category)
+    click.echo(f"lead {lead_id}: {before[0]} {before[1]} -> {after[0]} {after[1]}; "
+               f"{len(routed.new)} new deliveries, {routed.cancelled} cancelled")

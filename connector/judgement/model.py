@@ -1,0 +1,252 @@
+"""A trained judgement: vectorisers and two linear models, applied and explained.
+
+The artefact is a compressed NumPy archive without pickles (vocabularies, idf
+weights, coefficients, and a JSON header naming its version, the corpus it was
+built from and its figures), so any NumPy and scikit-learn version reads it and
+loading it runs no code. Applying it is a sparse product and a softmax.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass
+from functools import lru_cache
+from pathlib import Path
+from typing import Any, Sequence
+
+import numpy as np
+
+from connector.domain.words import plain
+from connector.judgement.features import View
+from connector.settings import PACKAGED_JUDGEMENT
+
+FORMAT = 1
+PACKAGED = PACKAGED_JUDGEMENT
+# What each vectoriser reads and how; part of the artefact's header, so a change here
+# and an artefact built before it are never mixed.
+VECTORISERS: dict[str, dict[str, Any]] = {
+    "text_chars": {"field": "text", "analyzer": "char_wb", "ngram_range": (2, 5),
+                   "min_df": 2, "sublinear_tf": True, "max_features": 120_000},
+    "text_words": {"field": "text", "analyzer": "word", "ngram_range": (1, 2),
+                   "min_df": 2, "sublinear_tf": True, "token_pattern": r"(?u)\b\w+\b"},
+    "meta_chars": {"field": "meta", "analyzer": "char_wb", "ngram_range": (2, 4),
+                   "min_df": 2, "sublinear_tf": True, "max_features": 40_000},
+    "tokens": {"field": "tokens", "analyzer": "word", "token_pattern": r"\S+",
+               "lowercase": False, "sublinear_tf": True},
+}
+
+
+@dataclass(frozen=True)
+class Head:
+    """One linear model over the features: its classes, weights and biases."""
+
+    classes: tuple[str, ...]
+    coef: np.ndarray       # classes x features, float32
+    intercept: np.ndarray  # classes
+
+    def probabilities(self, x) -> np.ndarray:
+        logits = np.asarray(x @ self.coef.T).ravel() + self.intercept
+        logits -= logits.max()
+        p = np.exp(logits)
+        return p / p.sum()
+
+
+@dataclass(frozen=True)
+class Reading:
+    """What the model makes of one lead."""
+
+    category: dict[str, float]      # probability per category
+    temperature: dict[str, float]   # probability per temperature, as if it were genuine
+    why_category: tuple[str, ...]   # the lead's own words and findings that weigh most
+    why_temperature: tuple[str, ...]
+
+
+class Judgement:
+    def __init__(self, vectorisers: dict[str, Any], category: Head, temperature: Head,
+                 header: dict[str, Any]) -> None:
+        self.vectorisers = vectorisers
+        self.category = category
+        self.temperature = temperature
+        self.header = header
+        self._names = np.concatenate([
+            np.array([f"{name}|{t}" for t in v.get_feature_names_out()], dtype=object)
+            for name, v in vectorisers.items()])
+        # One lead at a time, scikit-learn's per-call checks cost more than the sums:
+        # the same analysis, counts, idf and norm, done directly (test_judgement checks
+        # that both give the same numbers).
+        self._fast = []
+        offset = 0
+        for name, v in vectorisers.items():
+            self._fast.append((VECTORISERS[name]["field"], v.build_analyzer(), v.vocabulary_,
+                               v.idf_.astype(np.float64), offset,
+                               bool(VECTORISERS[name].get("sublinear_tf"))))
+            offset += len(v.vocabulary_)
+
+    @property
+    def version(self) -> str:
+        return str(self.header.get("version", "?"))
+
+    def features(self, views: Sequence[View]):
+        """Many views as one sparse matrix, through scikit-learn (training, evaluation)."""
+        from scipy.sparse import hstack
+
+        parts = [v.transform([getattr(view, VECTORISERS[name]["field"]) for view in views])
+                 for name, v in self.vectorisers.items()]
+        return hstack(parts, format="csr")
+
+    def row(self, view: View) -> tuple[np.ndarray, np.ndarray]:
+        """One view's features: (indices, values), as features() would give them."""
+        indices: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        for field, analyse, vocabulary, idf, offset, sublinear in self._fast:
+            terms = Counter(analyse(getattr(view, field)))
+            known = [(vocabulary[t], n) for t, n in terms.items() if t in vocabulary]
+            if not known:
+                continue
+            idx = np.fromiter((j for j, _ in known), dtype=np.int64, count=len(known))
+            tf = np.fromiter((n for _, n in known), dtype=np.float64, count=len(known))
+            if sublinear:
+                tf = 1.0 + np.log(tf)
+            w = tf * idf[idx]
+            norm = np.sqrt(np.dot(w, w))
+            indices.append(idx + offset)
+            values.append(w / norm if norm else w)
+        if not indices:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return np.concatenate(indices), np.concatenate(values)
+
+    def read(self, view: View) -> Reading:
+        idx, val = self.row(view)
+        pc = self._probabilities(self.category, idx, val)
+        pt = self._probabilities(self.temperature, idx, val)
+        written = view.written.split()
+        folded = [plain(w).strip() for w in written]
+        return Reading(dict(zip(self.category.classes, pc.round(4).tolist())),
+                       dict(zip(self.temperature.classes, pt.round(4).tolist())),
+                       self._why(idx, val, self.category, int(pc.argmax()), written, folded),
+                       self._why(idx, val, self.temperature, int(pt.argmax()), written,
+                                 folded))
+
+    @staticmethod
+    def _probabilities(head: Head, idx: np.ndarray, val: np.ndarray) -> np.ndarray:
+        logits = head.coef[:, idx].astype(np.float64) @ val + head.intercept
+        logits -= logits.max()
+        p = np.exp(logits)
+        return p / p.sum()
+
+    def _why(self, idx: np.ndarray, val: np.ndarray, head: Head, k: int, written: list[str],
+             folded: list[str], most: int = 3) -> tuple[str, ...]:
+        """The lead's own words, then the findings, that pushed hardest toward class k
+        (against the other classes' average)."""
+        present = head.coef[:, idx]  # only the features this lead has
+        others = (present.sum(axis=0) - present[k]) / max(len(head.classes) - 1, 1)
+        weights = (present[k] - others) * val
+        words: list[str] = []
+        findings: list[str] = []
+        for j in np.argsort(-weights)[:25]:
+            if weights[j] <= 0 or (len(words) >= most and len(findings) >= most):
+                break
+            name = str(self._names[idx[j]])
+            phrase = describe(name, written, folded)
+            bucket = findings if name.startswith("tokens|") else words
+            if phrase and phrase not in bucket and len(bucket) < most:
+                bucket.append(phrase)
+        return tuple(words + findings)
+
+    # --- the artefact ---------------------------------------------------------------
+
+    def save(self, path: Path) -> None:
+        arrays: dict[str, np.ndarray] = {}
+        for name, v in self.vectorisers.items():
+            terms = v.get_feature_names_out()
+            arrays[f"{name}.terms"] = np.array(terms, dtype=str)
+            arrays[f"{name}.idf"] = v.idf_.astype(np.float32)
+        for head_name, head in (("category", self.category), ("temperature", self.temperature)):
+            arrays[f"{head_name}.classes"] = np.array(head.classes, dtype=str)
+            arrays[f"{head_name}.coef"] = head.coef.astype(np.float32)
+            arrays[f"{head_name}.intercept"] = head.intercept.astype(np.float32)
+        header = {**self.header, "format": FORMAT, "vectorisers": VECTORISERS}
+        arrays["header"] = np.array(json.dumps(header, default=list))
+        path.parent.mkdir(parents=True, exist_ok=True)
+        tmp = path.with_suffix(".tmp.npz")
+        np.savez_compressed(tmp, **arrays)
+        tmp.replace(path)
+
+    @classmethod
+    def load(cls, path: Path) -> "Judgement":
+        from sklearn.feature_extraction.text import TfidfVectorizer
+
+        with np.load(path, allow_pickle=False) as data:
+            header = json.loads(str(data["header"]))
+            if header.get("format") != FORMAT:
+                raise ValueError(f"{path}: judgement format {header.get('format')}, "
+                                 f"this version reads {FORMAT}")
+            vectorisers = {}
+            for name, spec in header["vectorisers"].items():
+                params = {k: tuple(v) if k == "ngram_range" else v
+                          for k, v in spec.items() if k not in ("field", "min_df",
+                                                                 "max_features")}
+                terms = data[f"{name}.terms"].tolist()
+                v = TfidfVectorizer(vocabulary={t: i for i, t in enumerate(terms)},
+                                    dtype=np.float32, **params)
+                v.idf_ = data[f"{name}.idf"].astype(np.float64)
+                vectorisers[name] = v
+            heads = {h: Head(tuple(data[f"{h}.classes"].tolist()), data[f"{h}.coef"],
+                             data[f"{h}.intercept"]) for h in ("category", "temperature")}
+        return cls(vectorisers, heads["category"], heads["temperature"], header)
+
+
+_TOKEN_WORDS = {
+    "form:quote": "a quote form", "form:demo": "a demo or call-back form",
+    "form:callback": "a call-back form", "form:newsletter": "a newsletter sign-up",
+    "form:download": "a download form", "form:webinar": "a webinar sign-up",
+    "form:contact": "a contact form", "page:pricing": "sent from the pricing page",
+    "page:product": "sent from a product page", "page:careers": "sent from the careers page",
+    "page:blog": "sent from the blog", "domain:free": "a free-mail address",
+    "domain:corporate": "a company address", "domain:none": "no email address",
+    "domain:disposable_address": "a disposable address", "has:phone": "gives a phone number",
+    "has:company": "names a company", "has:job_title": "gives a job title",
+    "has:file": "attached a file", "title:decision_maker": "a decision maker",
+    "bot:signals": "bot signals", "signal:urgency": "says it is urgent",
+    "signal:price": "asks about price", "signal:meeting": "wants a meeting",
+    "signal:call_me": "asks to be called", "signal:just_looking": "just looking",
+    "length:0": "no message", "length:1": "a very short message",
+    "length:5": "a long, detailed message", "links:2": "several links", "links:3": "many links",
+}
+
+
+def describe(feature: str, written: list[str], folded: list[str]) -> str | None:
+    """A feature in words a person recognises: the lead's own word, or a finding.
+
+    `written` are the message's and the form's words as written, `folded` the same plain."""
+    source, _, term = feature.partition("|")
+    if source == "tokens":
+        if term.startswith("evidence:"):
+            return "reads like " + term.split(":", 1)[1].replace("_", " ")
+        return _TOKEN_WORDS.get(term)
+    needle = term.strip()
+    if len(needle) < 3:
+        return None
+    # The written word whose plain form holds the n-gram: "pokličite", not "poklicite".
+    wanted = needle.split()
+    for i, word in enumerate(folded):
+        if not word or wanted[0] not in word or not any(c.isalpha() for c in word):
+            continue
+        if len(wanted) == 1:
+            return f'"{written[i].strip(_PUNCTUATION)}"'
+        if i + 1 < len(folded) and folded[i + 1].startswith(wanted[1]):
+            return f'"{written[i].strip(_PUNCTUATION)} {written[i + 1].strip(_PUNCTUATION)}"'
+    return None
+
+
+_PUNCTUATION = ".,;:!?()[]{}\"'«»„“”‚‘’-–—/"
+
+
+@lru_cache(maxsize=4)
+def _load(path: Path, mtime_ns: int) -> Judgement:
+    return Judgement.load(path)
+
+
+def load_judgement(path: Path) -> Judgement:
+    """The artefact at path, loaded once per process (again only when the file changes)."""
+    return _load(path, path.stat().st_mtime_ns)

@@ -1,0 +1,185 @@
+"""Building a judgement from labelled submissions, and measuring one honestly.
+
+Training needs scikit-learn's estimators; applying a judgement does not load them.
+Every run with the same corpus and settings builds the same artefact: the
+solver is deterministic and the order of the examples is fixed.
+"""
+from __future__ import annotations
+
+import json
+from collections import Counter
+from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
+from typing import Iterable, Sequence
+
+import numpy as np
+
+from connector.domain.enrichment import enrich
+from connector.domain.lead import Lead, MappingError
+from connector.domain.mapping import map_submission
+from connector.domain.scoring import ScoringRules, model_view, score
+from connector.domain.submission import ParseError, RawRequest
+from connector.intake import parse
+from connector.judgement.corpus import Business, Labelled
+from connector.judgement.features import View
+from connector.judgement.model import VECTORISERS, Head, Judgement
+from connector.rulebook import Rulebook
+from connector.vocabulary import Category
+
+# Corpus submissions are read as of one moment: scoring reads no clock, this only dates consent.
+_WHEN = datetime(2026, 6, 14, 10, tzinfo=timezone.utc)
+C = 10.0  # inverse regularisation; chosen by grouped cross-validation on train + dev
+
+
+@dataclass(frozen=True)
+class Example:
+    item: Labelled
+    lead: Lead
+    view: View
+
+
+def lead_of(fields: dict, rules: Rulebook) -> Lead:
+    """A labelled submission's fields through the generic parser and mapping, as at intake."""
+    values = {k: v if isinstance(v, (str, list)) else str(v) for k, v in fields.items()}
+    raw = RawRequest("generic", "POST", "application/json",
+                     json.dumps(values, ensure_ascii=False).encode(), "", {}, None, _WHEN)
+    return map_submission(parse(raw), rules.mappings["generic"], rules.lexicon)
+
+
+def business_rules(base: ScoringRules, business: Business) -> ScoringRules:
+    """The rules as that business would set them: its own, rivals' and customers' domains."""
+    return replace(base, own_domains=frozenset(business.own_domains),
+                   competitor_domains=frozenset(business.competitor_domains),
+                   customer_domains=frozenset(business.customer_domains))
+
+
+def examples(items: Iterable[Labelled], rules: Rulebook) -> list[Example]:
+    out, cache = [], {}
+    for item in items:
+        slug = item.business.slug
+        if slug not in cache:
+            cache[slug] = business_rules(rules.scoring, item.business)
+        try:
+            lead = lead_of(item.fields, rules)
+        except (ParseError, MappingError):
+            continue  # no address and no phone: never a lead, nothing to learn
+        rules_ = cache[slug]
+        out.append(Example(item, lead, model_view(lead, enrich(lead, rules_.enrichment), rules_)))
+    return out
+
+
+def fit(train: Sequence[Example], header: dict | None = None) -> Judgement:
+    from sklearn.feature_extraction.text import TfidfVectorizer
+    from sklearn.linear_model import LogisticRegression
+    from scipy.sparse import hstack
+
+    vectorisers = {}
+    parts = []
+    for name, spec in VECTORISERS.items():
+        params = {k: v for k, v in spec.items() if k != "field"}
+        v = TfidfVectorizer(dtype=np.float32, **params)
+        parts.append(v.fit_transform([getattr(e.view, spec["field"]) for e in train]))
+        vectorisers[name] = v
+    x = hstack(parts, format="csr")
+    categories = [e.item.category.value for e in train]
+    cat = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(x, categories)
+    genuine = [i for i, e in enumerate(train) if e.item.genuine]
+    temp = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(
+        x[genuine], [train[i].item.temperature.value for i in genuine])
+    heads = [Head(tuple(m.classes_.tolist()), m.coef_.astype(np.float32),
+                  m.intercept_.astype(np.float32)) for m in (cat, temp)]
+    return Judgement(vectorisers, heads[0], heads[1], dict(header or {}))
+
+
+@dataclass
+class Figures:
+    """How a judgement did on labelled leads it was not trained on."""
+
+    n: int = 0
+    category_right: int = 0
+    genuine: int = 0
+    temperature_right: int = 0
+    genuine_as_junk: int = 0
+    confusion: Counter = field(default_factory=Counter)   # (label, verdict) for categories
+    temperatures: Counter = field(default_factory=Counter)
+    per_class: Counter = field(default_factory=Counter)
+    per_class_right: Counter = field(default_factory=Counter)
+
+    @property
+    def category_accuracy(self) -> float:
+        return self.category_right / self.n if self.n else 0.0
+
+    @property
+    def temperature_accuracy(self) -> float:
+        return self.temperature_right / self.genuine if self.genuine else 0.0
+
+    def add(self, other: "Figures") -> None:
+        for name in ("n", "category_right", "genuine", "temperature_right", "genuine_as_junk"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        for name in ("confusion", "temperatures", "per_class", "per_class_right"):
+            getattr(self, name).update(getattr(other, name))
+
+    def summary(self) -> str:
+        return (f"temperature {self.temperature_accuracy:.1%} of {self.genuine} genuine leads, "
+                f"category {self.category_accuracy:.1%} of {self.n}, genuine leads classified "
+                f"as junk: {self.genuine_as_junk}")
+
+    def per_class_table(self) -> str:
+        rows = [f"  {label:<11} {self.per_class_right[label]:>4}/{self.per_class[label]:<4} "
+                f"{self.per_class_right[label] / self.per_class[label]:.0%}"
+                for label in (c.value for c in Category) if self.per_class[label]]
+        return "per category (right/all):\n" + "\n".join(rows)
+
+    def confusion_table(self) -> str:
+        labels = [c.value for c in Category]
+        width = max(len(c) for c in labels) + 1
+        lines = [" " * width + " ".join(f"{c[:6]:>6}" for c in labels) + "   (verdict →)"]
+        for label in labels:
+            if not self.per_class[label]:
+                continue
+            lines.append(f"{label:<{width}}" + " ".join(
+                f"{self.confusion[(label, v)] or '.':>6}" for v in labels))
+        return "\n".join(lines)
+
+
+def evaluate(judgement: Judgement | None, items: Sequence[Example],
+             rules: Rulebook) -> Figures:
+    """Score every example with its business's rules and this judgement, as intake would."""
+    figures = Figures()
+    cache: dict[str, ScoringRules] = {}
+    for e in items:
+        slug = e.item.business.slug
+        if slug not in cache:
+            cache[slug] = business_rules(rules.scoring, e.item.business)
+        verdict = score(e.lead, enrich(e.lead, cache[slug].enrichment), cache[slug],
+                        judgement=judgement)
+        label = e.item.category.value
+        figures.n += 1
+        figures.per_class[label] += 1
+        figures.confusion[(label, verdict.category)] += 1
+        if verdict.category == label:
+            figures.category_right += 1
+            figures.per_class_right[label] += 1
+        if e.item.genuine:
+            figures.genuine += 1
+            figures.temperatures[(e.item.temperature.value, verdict.temperature)] += 1
+            figures.temperature_right += verdict.temperature == e.item.temperature.value
+            figures.genuine_as_junk += Category(verdict.category).is_junk
+    return figures
+
+
+def grouped_cross_validation(items: Sequence[Example], rules: Rulebook, key,
+                             folds: int | None = None) -> Figures:
+    """Train on all groups but one (or one fold of groups), judge the rest; summed."""
+    groups = sorted({key(e) for e in items})
+    if folds and folds < len(groups):
+        buckets = [groups[i::folds] for i in range(folds)]
+    else:
+        buckets = [[g] for g in groups]
+    total = Figures()
+    for held in buckets:
+        held_set = set(held)
+        train = [e for e in items if key(e) not in held_set]
+        test = [e for e in items if key(e) in held_set]
+        total.add(evaluate(fit(train), test, rules))
+    return total

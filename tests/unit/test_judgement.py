@@ -1,0 +1,120 @@
+"""The learned judgement's contract: how it combines with the rules, how it explains
+itself, and an artefact that loads without running code and is rebuilt identically."""
+from __future__ import annotations
+
+import json
+from dataclasses import replace
+
+import numpy as np
+import pytest
+
+from connector.domain.enrichment import enrich
+from connector.domain.scoring import ModelRules, _judged_category, score
+from connector.judgement import corpus, training
+from connector.judgement.model import Judgement, Reading
+from connector.rulebook import Rulebook
+from connector.settings import PACKAGED_JUDGEMENT, PROJECT_ROOT
+from tests.unit.test_judgement_quality import CORPUS
+
+RULES = Rulebook.load(PROJECT_ROOT / "mappings", PACKAGED_JUDGEMENT)
+
+
+def verdict(fields: dict, rules: Rulebook = RULES, **scoring):
+    lead = training.lead_of(fields, rules)
+    s = replace(rules.scoring, **scoring)
+    return score(lead, enrich(lead, s.enrichment), s, judgement=rules.judgement)
+
+
+def reading(**category) -> Reading:
+    rest = (1 - sum(category.values())) / 2
+    return Reading({"prospect": rest, "customer": rest, **category},
+                   {"hot": 0.2, "warm": 0.3, "cold": 0.5}, ('"ponudba"',), ())
+
+
+def test_junk_needs_confidence_else_the_lead_stays_genuine_and_flagged():
+    m = ModelRules(junk_confidence=0.8)
+    assert _judged_category(reading(vendor=0.85), m)[0] == "vendor"
+    category, why, review = _judged_category(reading(vendor=0.5, spam=0.2), m)
+    assert (category, review) == ("prospect", "vendor")
+    # Together the junk categories decide: vendor 0.5 + spam 0.35 is junk, and vendor.
+    assert _judged_category(reading(vendor=0.5, spam=0.35), m)[0] == "vendor"
+
+
+def test_hard_evidence_outranks_any_reading_of_the_words():
+    buyer = {"form_name": "Povpraševanje", "name": "Marko Horvat", "phone": "041 555 123",
+             "message": "Nujno potrebujemo ponudbo za novo streho, pokličite me danes."}
+    assert verdict({**buyer, "email": "marko@gradnje-horvat.si"}).category == "prospect"
+    assert verdict({**buyer, "email": "marko@gradnje-horvat.si",
+                    "honeypot": "x"}).category == "bot"
+    rival = verdict({**buyer, "email": "marko@konkurent.si"},
+                    competitor_domains=frozenset({"konkurent.si"}))
+    assert rival.category == "competitor" and rival.temperature == "cold"
+
+
+def test_the_verdict_is_explained_in_the_leads_own_words():
+    v = verdict({"form_name": "Povratni klic", "name": "Nina Kralj", "email": "nina@gmail.com",
+                 "phone": "040 123 456", "page_url": "https://x.si/cenik/",
+                 "message": "Pokličite me še danes, rada bi naročila."})
+    assert v.temperature == "hot" and v.model == RULES.judgement.version
+    said = " ".join(v.reason_texts())
+    assert "temperature: hot: the model's reading" in said
+    assert '"Pokličite"' in said or '"naročila"' in said  # as written, accents and all
+    assert "Nina" not in said and "Kralj" not in said    # never a person's name as a reason
+
+
+def test_without_a_judgement_the_rules_decide_alone():
+    rules = Rulebook.load(PROJECT_ROOT / "mappings", None)
+    v = verdict({"email": "ana@pekarna-novak.si", "message": "Zanima me cenik."}, rules)
+    assert v.model is None
+    assert not any(r.startswith("temperature") for r in v.reason_texts())
+
+
+def test_with_temperature_by_rules_the_thresholds_decide():
+    fields = {"form_name": "Povratni klic", "email": "nina@gmail.com", "phone": "040 123 456",
+              "message": "Pokličite me še danes, rada bi naročila."}
+    by_rules = verdict(fields, model=replace(RULES.scoring.model, temperature="rules"),
+                       hot=101, warm=100)
+    assert by_rules.temperature == "cold"
+
+
+@pytest.fixture(scope="module")
+def small():
+    data = corpus.load(CORPUS)
+    return training.examples(data.split("train")[:400], Rulebook.load(
+        PROJECT_ROOT / "mappings", None))
+
+
+def test_training_is_reproducible_and_the_artefact_loads_without_pickles(small, tmp_path):
+    one, two = training.fit(small, {"version": "t"}), training.fit(small, {"version": "t"})
+    assert np.array_equal(one.category.coef, two.category.coef)
+    path = tmp_path / "j.npz"
+    one.save(path)
+    with np.load(path, allow_pickle=False) as data:  # raises if anything needs unpickling
+        assert json.loads(str(data["header"]))["version"] == "t"
+    again = Judgement.load(path)
+    view = small[0].view
+    assert again.read(view).category == pytest.approx(one.read(view).category, abs=1e-3)
+    assert again.read(view).temperature == pytest.approx(one.read(view).temperature, abs=1e-3)
+
+
+def test_an_artefact_of_another_format_is_refused(small, tmp_path):
+    path = tmp_path / "j.npz"
+    training.fit(small, {"version": "t"}).save(path)
+    with np.load(path) as data:
+        arrays = {k: data[k] for k in data.files}
+    header = json.loads(str(arrays["header"]))
+    arrays["header"] = np.array(json.dumps({**header, "format": 99}))
+    np.savez_compressed(path, **arrays)
+    with pytest.raises(ValueError, match="format 99"):
+        Judgement.load(path)
+
+
+def test_one_lead_at_a_time_gives_the_same_features_as_scikit_learn(small):
+    judgement = RULES.judgement
+    for example in small[:60]:
+        idx, val = judgement.row(example.view)
+        expected = judgement.features([example.view]).tocsr()
+        got = dict(zip(idx.tolist(), val.tolist()))
+        assert got.keys() == set(expected.indices.tolist())
+        for j, v in zip(expected.indices, expected.data):
+            assert got[j] == pytest.approx(v, rel=1e-5)
