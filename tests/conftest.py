@@ -78,6 +78,22 @@ def receiver() -> Iterator[FakeReceiver]:
 
 
 @pytest.fixture
+def fake_mc():
+    from tests.fakes.mailchimp import FakeMailchimp
+    fake = FakeMailchimp()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
+def fake_sf():
+    from tests.fakes.salesforce import FakeSalesforce
+    fake = FakeSalesforce()
+    yield fake
+    fake.stop()
+
+
+@pytest.fixture
 def runtime(settings) -> Iterator[Runtime]:
     rt = Runtime.start(settings)
     yield rt

@@ -16,7 +16,6 @@ from flask import Blueprint, jsonify, request
 
 from connector.domain.submission import RawRequest
 from connector.intake import ROUTES, route_name
-from connector.store.database import StorageUnavailable
 from connector.web import runtime
 from connector.auth.callers import Call, Unauthorized, authenticate, bearer_token
 

@@ -14,13 +14,6 @@ from tests.fakes.mailchimp import API_KEY, LIST_ID, FakeMailchimp
 
 
 @pytest.fixture
-def fake_mc():
-    fake = FakeMailchimp()
-    yield fake
-    fake.stop()
-
-
-@pytest.fixture
 def server(db_url, tmp_path, receiver, fake_mc, spawn):
     env = process_env(db_url, tmp_path, PROJECT_ROOT / "mappings", receiver) | {
         "MAILCHIMP_API_KEY": API_KEY, "MAILCHIMP_LIST_ID": LIST_ID,

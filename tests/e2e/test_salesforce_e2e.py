@@ -11,17 +11,9 @@ import requests
 from connector.settings import PROJECT_ROOT
 from tests.conftest import TOKEN
 from tests.e2e.conftest import process_env
-from tests.fakes.salesforce import FakeSalesforce
 from tests.samples import load, request_for
 
 SAMPLE = load("cf7-to-webhook__default-json")
-
-
-@pytest.fixture
-def fake_sf():
-    fake = FakeSalesforce()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

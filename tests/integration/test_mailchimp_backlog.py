@@ -5,23 +5,15 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-import pytest
 import responses
 
 from connector.adapters.base import DeliveryJob
 from connector.adapters.errors import PermanentError
 from connector.adapters.registry import mailchimp_destination
 from connector.settings import Settings
-from tests.fakes.mailchimp import API_KEY, LIST_ID, FakeMailchimp
+from tests.fakes.mailchimp import API_KEY, LIST_ID
 
 SHAPES = Path(__file__).parent.parent / "fixtures" / "api" / "mailchimp"
-
-
-@pytest.fixture
-def fake_mc():
-    fake = FakeMailchimp()
-    yield fake
-    fake.stop()
 
 
 def destination(base_url: str):

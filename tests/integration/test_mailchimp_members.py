@@ -10,16 +10,9 @@ from connector.adapters.errors import PermanentError
 from connector.adapters.mailchimp import subscriber_hash
 from connector.adapters.registry import mailchimp_destination
 from connector.settings import Settings
-from tests.fakes.mailchimp import API_KEY, LIST_ID, FakeMailchimp
+from tests.fakes.mailchimp import API_KEY, LIST_ID
 
 CONSENT = {"given": True, "field": "soglasje", "text": "Novice", "at": "2026-06-14T10:00:00+00:00"}
-
-
-@pytest.fixture
-def fake_mc():
-    fake = FakeMailchimp()
-    yield fake
-    fake.stop()
 
 
 @pytest.fixture

@@ -23,13 +23,6 @@ from tests.integration.test_salesforce_adapter import (COMPOSITE, INSTANCE, HOT,
                                                         response_of, token_ok)
 
 
-@pytest.fixture
-def fake_sf():
-    fake = FakeSalesforce()
-    yield fake
-    fake.stop()
-
-
 def destination_for(fake: FakeSalesforce):
     return salesforce_destination(Settings(
         salesforce_login_url=fake.url, salesforce_client_id="k", salesforce_client_secret="s",

@@ -16,7 +16,6 @@ from connector.adapters.salesforce import phones, sosl
 from connector.adapters.salesforce.auth import Credentials, TokenSource
 from connector.adapters.salesforce.client import SalesforceClient
 from connector.adapters.salesforce.realtime import SalesforceDestination
-from tests.fakes.salesforce import FakeSalesforce
 from tests.integration.test_salesforce_adapter import (COMPOSITE, FIELDS, HOT, LOGIN,
                                                         response_of, token_ok)
 from tests.integration.test_salesforce_backlog import destination_for
@@ -174,13 +173,6 @@ def test_the_forms_a_number_is_stored_in():
 
 
 # --- against the fake Salesforce --------------------------------------------------------
-
-@pytest.fixture
-def fake_sf():
-    fake = FakeSalesforce()
-    yield fake
-    fake.stop()
-
 
 @pytest.mark.parametrize("typed", ["+386 41 123 456", "041/123-456", "(041) 123456",
                                    "00386 41 123 456"])
