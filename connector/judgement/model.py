@@ -8,7 +8,9 @@ loading it runs no code. Applying it is a sparse product and a softmax.
 from __future__ import annotations
 
 import json
+from bisect import bisect_right
 from collections import Counter
+from math import log, sqrt
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -96,62 +98,51 @@ class Judgement:
 
     def row(self, view: View) -> tuple[np.ndarray, np.ndarray]:
         """One view's features: (indices, values), as features() would give them."""
-        indices: list[np.ndarray] = []
-        values: list[np.ndarray] = []
+        indices: list[int] = []
+        values: list[float] = []
         for field, analyse, vocabulary, idf, offset, sublinear in self._fast:
-            terms = Counter(analyse(getattr(view, field)))
-            known = [(vocabulary[t], n) for t, n in terms.items() if t in vocabulary]
-            if not known:
-                continue
-            idx = np.fromiter((j for j, _ in known), dtype=np.int64, count=len(known))
-            tf = np.fromiter((n for _, n in known), dtype=np.float64, count=len(known))
-            if sublinear:
-                tf = 1.0 + np.log(tf)
-            w = tf * idf[idx]
-            norm = np.sqrt(np.dot(w, w))
-            indices.append(idx + offset)
-            values.append(w / norm if norm else w)
-        if not indices:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        return np.concatenate(indices), np.concatenate(values)
+            block: list[tuple[int, float]] = []
+            for term, n in Counter(analyse(getattr(view, field))).items():
+                j = vocabulary.get(term)
+                if j is not None:
+                    block.append((j, (1.0 + log(n) if sublinear else float(n)) * idf[j]))
+            norm = sqrt(sum(w * w for _, w in block)) or 1.0
+            indices += [j + offset for j, _ in block]
+            values += [w / norm for _, w in block]
+        return np.array(indices, dtype=np.int64), np.array(values, dtype=np.float64)
 
     def read(self, view: View) -> Reading:
         idx, val = self.row(view)
-        pc = self._probabilities(self.category, idx, val)
-        pt = self._probabilities(self.temperature, idx, val)
-        written = view.written.split()
-        folded = [plain(w).strip() for w in written]
-        return Reading(dict(zip(self.category.classes, pc.round(4).tolist())),
-                       dict(zip(self.temperature.classes, pt.round(4).tolist())),
-                       self._why(idx, val, self.category, int(pc.argmax()), written, folded),
-                       self._why(idx, val, self.temperature, int(pt.argmax()), written,
-                                 folded))
+        words = _Words(view.written)
+        readings = []
+        for head in (self.category, self.temperature):
+            present = head.coef[:, idx].astype(np.float64)  # only the features this lead has
+            logits = present @ val + head.intercept
+            p = np.exp(logits - logits.max())
+            p /= p.sum()
+            k = int(p.argmax())
+            readings.append((dict(zip(head.classes, p.round(4).tolist())),
+                             self._why(idx, val, present, k, words)))
+        (pc, why_c), (pt, why_t) = readings
+        return Reading(pc, pt, why_c, why_t)
 
-    @staticmethod
-    def _probabilities(head: Head, idx: np.ndarray, val: np.ndarray) -> np.ndarray:
-        logits = head.coef[:, idx].astype(np.float64) @ val + head.intercept
-        logits -= logits.max()
-        p = np.exp(logits)
-        return p / p.sum()
-
-    def _why(self, idx: np.ndarray, val: np.ndarray, head: Head, k: int, written: list[str],
-             folded: list[str], most: int = 3) -> tuple[str, ...]:
+    def _why(self, idx: np.ndarray, val: np.ndarray, present: np.ndarray, k: int,
+             words: "_Words", most: int = 3) -> tuple[str, ...]:
         """The lead's own words, then the findings, that pushed hardest toward class k
         (against the other classes' average)."""
-        present = head.coef[:, idx]  # only the features this lead has
-        others = (present.sum(axis=0) - present[k]) / max(len(head.classes) - 1, 1)
+        others = (present.sum(axis=0) - present[k]) / max(len(present) - 1, 1)
         weights = (present[k] - others) * val
-        words: list[str] = []
+        said: list[str] = []
         findings: list[str] = []
         for j in np.argsort(-weights)[:25]:
-            if weights[j] <= 0 or (len(words) >= most and len(findings) >= most):
+            if weights[j] <= 0 or (len(said) >= most and len(findings) >= most):
                 break
             name = str(self._names[idx[j]])
-            phrase = describe(name, written, folded)
-            bucket = findings if name.startswith("tokens|") else words
+            phrase = describe(name, words)
+            bucket = findings if name.startswith("tokens|") else said
             if phrase and phrase not in bucket and len(bucket) < most:
                 bucket.append(phrase)
-        return tuple(words + findings)
+        return tuple(said + findings)
 
     # --- the artefact ---------------------------------------------------------------
 
@@ -215,10 +206,38 @@ _TOKEN_WORDS = {
 }
 
 
-def describe(feature: str, written: list[str], folded: list[str]) -> str | None:
-    """A feature in words a person recognises: the lead's own word, or a finding.
+class _Words:
+    """The message's and the form's words as written, and the same plain, searchable."""
 
-    `written` are the message's and the form's words as written, `folded` the same plain."""
+    def __init__(self, written: str) -> None:
+        self.written = written.split()
+        self.folded = [plain(w).strip() for w in self.written]
+        self.text = " " + " ".join(self.folded) + " "
+        starts, at = [], 1
+        for word in self.folded:
+            starts.append(at)
+            at += len(word) + 1
+        self.starts = starts
+
+    def find(self, needle: str) -> str | None:
+        """The written word(s) whose plain form holds the n-gram: "pokličite", not "poklicite"."""
+        wanted = needle.split()
+        at = self.text.find(wanted[0] if len(wanted) == 1 else " ".join(wanted))
+        while at != -1:
+            i = bisect_right(self.starts, at) - 1
+            word = self.folded[i] if i >= 0 else ""
+            if word and any(c.isalpha() for c in word):
+                if len(wanted) == 1:
+                    return f'"{self.written[i].strip(_PUNCTUATION)}"'
+                if i + 1 < len(self.written):
+                    return (f'"{self.written[i].strip(_PUNCTUATION)} '
+                            f'{self.written[i + 1].strip(_PUNCTUATION)}"')
+            at = self.text.find(wanted[0], at + 1) if len(wanted) == 1 else -1
+        return None
+
+
+def describe(feature: str, words: _Words) -> str | None:
+    """A feature in words a person recognises: the lead's own word, or a finding."""
     source, _, term = feature.partition("|")
     if source == "tokens":
         if term.startswith("evidence:"):
@@ -227,16 +246,7 @@ def describe(feature: str, written: list[str], folded: list[str]) -> str | None:
     needle = term.strip()
     if len(needle) < 3:
         return None
-    # The written word whose plain form holds the n-gram: "pokličite", not "poklicite".
-    wanted = needle.split()
-    for i, word in enumerate(folded):
-        if not word or wanted[0] not in word or not any(c.isalpha() for c in word):
-            continue
-        if len(wanted) == 1:
-            return f'"{written[i].strip(_PUNCTUATION)}"'
-        if i + 1 < len(folded) and folded[i + 1].startswith(wanted[1]):
-            return f'"{written[i].strip(_PUNCTUATION)} {written[i + 1].strip(_PUNCTUATION)}"'
-    return None
+    return words.find(needle)
 
 
 _PUNCTUATION = ".,;:!?()[]{}\"'«»„“”‚‘’-–—/"
