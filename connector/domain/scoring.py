@@ -77,7 +77,7 @@ class ModelRules:
     behaviour_points: int = 8
     # Junk categories whose word lists are trusted (measured precise on the corpus):
     # their evidence stands unless the model gives the category less than this.
-    rule_categories: tuple[tuple[str, float], ...] = (("spam", 0.2), ("job_seeker", 0.2))
+    rule_categories: tuple[tuple[str, float], ...] = (("spam", 0.05), ("job_seeker", 0.05))
     # "model": the model's reading decides the temperature; "rules": the thresholds do.
     temperature: str = "model"
 

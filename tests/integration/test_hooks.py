@@ -50,9 +50,11 @@ def test_cf7_samples_become_leads_answered_exactly_200(client, runtime, name):
         assert (lead.phone, lead.phone_as_written) == ("+38641123456", "+386 41 123 456")
         assert "SEO optimizacija" in lead.product_interests
         assert lead.message.startswith("Pozdravljeni,\nzanima me")
+        # Routed as its verdict says (the verdict itself is the judgement's tests' business).
+        to_sales = lead.temperature in ("hot", "warm")
         assert {(d.destination, d.action, d.status) for d in deliveries} == {
-            ("salesforce", "lead", "waiting_for_config"),
-            ("mailchimp", "member", "waiting_for_config")}
+            ("mailchimp", "member", "waiting_for_config")} | (
+            {("salesforce", "lead", "waiting_for_config")} if to_sales else set())
 
 
 def test_header_token_is_accepted_and_credentials_are_not_stored(client, runtime):
