@@ -113,8 +113,8 @@ def client(app):
 def pytest_terminal_summary(terminalreporter):
     """Figures some tests measure (classifier accuracy), shown after every run."""
     from tests.unit.test_classifier_accuracy import REPORT
-    for name, text in REPORT.items():
-        first, *rest = text.splitlines()
+    for name, report in REPORT.items():
+        first, *rest = report.splitlines()
         terminalreporter.write_line(f"{name}: {first}")
         for line in rest:
             terminalreporter.write_line(f"    {line}")

@@ -1,7 +1,6 @@
 """connector train, connector evaluate: build the learned judgement and measure it honestly."""
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import click
@@ -22,9 +21,14 @@ def _corpus_option(f):
 @cli.command("train")
 @_corpus_option
 @click.option("--output", type=click.Path(dir_okay=False, path_type=Path),
-              default=PACKAGED_JUDGEMENT, show_default=True, help="Where to write the artefact.")
+              help="Where to write the artefact (default: the packaged one; with --local, "
+                   "judgement.npz in the data folder).")
+@click.option("--local", is_flag=True, help="Add this business's own labels (connector label, "
+                                            "Salesforce outcomes) and keep the result only "
+                                            "when it is not worse.")
 @click.pass_context
-def train_command(ctx: click.Context, corpus_dir: Path, output: Path) -> None:
+def train_command(ctx: click.Context, corpus_dir: Path, output: Path | None,
+                  local: bool) -> None:
     """Build the judgement from the corpus's train and dev splits (the frozen test split is
     never trained on), report it on the test split, and write the artefact."""
     from datetime import datetime, timezone
@@ -33,19 +37,55 @@ def train_command(ctx: click.Context, corpus_dir: Path, output: Path) -> None:
     from connector.rulebook import Rulebook
 
     data = corpus.load(corpus_dir)
+    version = f"{datetime.now(timezone.utc):%Y.%m.%d}-{data.digest[:8]}"
+    if local:
+        _train_local(ctx, data, output, version)
+        return
     rules = Rulebook.load(ctx.obj.mappings_dir, None)
     train = training.examples(data.split("train") + data.split("dev"), rules)
     test = training.examples(data.split("test"), rules)
     click.echo(f"corpus {data.digest}: training on {len(train)} submissions, "
                f"testing on {len(test)}", err=True)
-    version = f"{datetime.now(timezone.utc):%Y.%m.%d}-{data.digest[:8]}"
     judgement = training.fit(train, {"version": version, "corpus": data.digest,
                                      "trained_on": len(train)})
     figures = training.evaluate(judgement, test, rules)
     judgement.header["test_split"] = figures.summary()
+    output = output or PACKAGED_JUDGEMENT
     judgement.save(output)
     click.echo(f"judgement {version} written to {output}")
     click.echo(f"frozen test split: {figures.summary()}")
+
+
+def _train_local(ctx: click.Context, data, output: Path | None, version: str) -> None:
+    from connector.cli.common import open_database
+    from connector.judgement import local, training
+    from connector.rulebook import Rulebook
+    from connector.settings import LOCAL_JUDGEMENT
+
+    settings = ctx.obj
+    rules = Rulebook.load(settings.mappings_dir, settings.judgement_path)
+    with open_database(ctx).transaction() as session:
+        labels = local.labelled_leads(session, rules)
+    if len(labels) < local.MIN_LABELS:
+        raise click.ClickException(
+            f"{len(labels)} labelled leads; retraining needs at least {local.MIN_LABELS} "
+            "(connector label LEAD --category … gives one)")
+    click.echo(f"retraining on the corpus and {len(labels)} labelled leads of this business "
+               "(this takes a minute or two)", err=True)
+    result = local.retrain(
+        training.examples(data.split("train") + data.split("dev"), rules),
+        training.examples(data.split("test"), rules), labels, rules, rules.judgement,
+        {"version": f"{version}-local", "corpus": data.digest, "local_labels": len(labels)})
+    for name, now, new in (("frozen test split", result.test_now, result.test_new),
+                           ("your labels (k-fold)", result.labels_now, result.labels_new)):
+        click.echo(f"{name}:\n  now: {now.summary()}\n  new: {new.summary()}")
+    if not result.better:
+        click.echo("kept the current judgement: the retrained one is worse on at least one")
+        return
+    target = output or settings.data_dir / LOCAL_JUDGEMENT
+    result.judgement.save(target)
+    click.echo(f"judgement {result.judgement.version} written to {target}; restart the service "
+               "to use it")
 
 
 @cli.command("evaluate")
@@ -69,14 +109,35 @@ def evaluate_command(ctx: click.Context, corpus_dir: Path, cv: bool) -> None:
     click.echo(f"  {figures.summary()}")
     click.echo(figures.per_class_table())
     click.echo(figures.confusion_table())
+    labels = _business_labels(ctx, rules)
+    if labels:
+        mine = training.evaluate(rules.judgement, labels, rules)
+        click.echo(f"on this business's {len(labels)} labelled leads: {mine.summary()}")
+        click.echo(mine.per_class_table())
     if cv:
         everything = training.examples(list(data), rules)
         for name, key, folds in (("by business", lambda e: e.item.business.slug, 5),
                                  ("by language", lambda e: e.item.lang, None)):
             result = training.grouped_cross_validation(everything, rules, key, folds)
             click.echo(f"grouped cross-validation {name}: {result.summary()}")
-    if figures.genuine_as_junk:
-        sys.exit(1)
+
+
+def _business_labels(ctx: click.Context, rules) -> list:
+    """The business's labelled leads, when there is a database (evaluate never creates one)."""
+    from connector.judgement import local
+    from connector.store.database import Database
+    from connector.store.errors import NoDatabase
+
+    try:
+        db = Database(ctx.obj.resolved_database_url, ctx.obj.sqlite_busy_timeout_ms,
+                      must_exist=True)
+    except NoDatabase:
+        return []
+    try:
+        with db.transaction() as session:
+            return local.labelled_leads(session, rules)
+    finally:
+        db.dispose()
 
 
 @cli.command("label")

@@ -36,6 +36,7 @@ class Example:
     item: Labelled
     lead: Lead
     view: View
+    weight: float = 1.0  # a business's own labels count for more than the corpus's
 
 
 def lead_of(fields: dict, rules: Rulebook) -> Lead:
@@ -82,10 +83,13 @@ def fit(train: Sequence[Example], header: dict | None = None) -> Judgement:
         vectorisers[name] = v
     x = hstack(parts, format="csr")
     categories = [e.item.category.value for e in train]
-    cat = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(x, categories)
+    weights = np.array([e.weight for e in train])
+    cat = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(
+        x, categories, sample_weight=weights)
     genuine = [i for i, e in enumerate(train) if e.item.genuine]
     temp = LogisticRegression(C=C, max_iter=5000, class_weight="balanced").fit(
-        x[genuine], [train[i].item.temperature.value for i in genuine])
+        x[genuine], [train[i].item.temperature.value for i in genuine],
+        sample_weight=weights[genuine])
     heads = [Head(tuple(m.classes_.tolist()), m.coef_.astype(np.float32),
                   m.intercept_.astype(np.float32)) for m in (cat, temp)]
     return Judgement(vectorisers, heads[0], heads[1], dict(header or {}))

@@ -168,3 +168,66 @@ def test_a_lead_the_model_is_unsure_of_is_kept_genuine_and_flagged(client, runti
         assert (row.review, row.category) == ("vendor", routed.verdict.category)
         assert any(r.startswith("category: review: might be vendor") for r in row.reasons)
         assert row.enrichment["model"] == runtime.rules.judgement.version
+
+
+def _small_corpus(tmp_path):
+    import json
+    from connector.settings import PROJECT_ROOT
+    source = PROJECT_ROOT / "corpus"
+    splits = json.loads((source / "splits.json").read_text())
+    small = tmp_path / "corpus"
+    small.mkdir()
+    chosen = {"train": splits["train"][:6], "dev": splits["dev"][:1], "test": splits["test"][:2]}
+    for names in chosen.values():
+        for name in names:
+            shutil.copy(source / f"{name}.json", small / f"{name}.json")
+    (small / "splits.json").write_text(json.dumps(chosen))
+    return small
+
+
+def test_train_local_learns_the_business_labels_and_keeps_only_what_is_not_worse(
+        client, runtime, settings, tmp_path):
+    from connector.judgement.model import Judgement
+    env = {"CONNECTOR_DATABASE_URL": settings.resolved_database_url,
+           "CONNECTOR_DATA_DIR": str(settings.data_dir), "CONNECTOR_WEBHOOK_TOKEN": TOKEN,
+           "CONNECTOR_MAPPINGS_DIR": str(settings.mappings_dir)}
+    run = lambda *a: CliRunner().invoke(cli, list(a), env=env, catch_exceptions=False)
+    corpus_dir = _small_corpus(tmp_path)
+    # This business gets pitched by print shops through its quote form, again and again.
+    ids = [post(client, {"form_name": "Povpraševanje", "email": f"prodaja{i}@tiskarna-{i}.si",
+                         "message": f"Tiskamo vizitke, letake in plakate po ugodnih cenah, "
+                                    f"ponudba št. {i} velja do konca meseca."})
+           for i in range(24)]
+    for lead_id in ids[:10]:
+        run("label", str(lead_id), "--category", "vendor")
+    refused = run("train", "--local", "--corpus", str(corpus_dir))
+    assert refused.exit_code == 1 and "10 labelled leads; retraining needs at least 20" \
+        in refused.output
+    for lead_id in ids[10:]:
+        run("label", str(lead_id), "--category", "vendor")
+
+    result = run("train", "--local", "--corpus", str(corpus_dir))
+
+    assert result.exit_code == 0, result.output
+    assert "retraining on the corpus and 24 labelled leads" in result.output
+    assert "frozen test split:\n  now:" in result.output
+    assert "your labels (k-fold):\n  now:" in result.output
+    local = settings.data_dir / "judgement.npz"
+    assert ("written to" in result.output) == local.is_file()
+    if local.is_file():
+        assert Judgement.load(local).header["local_labels"] == 24
+
+
+def test_evaluate_reports_the_frozen_split_and_the_business_labels(client, runtime, settings,
+                                                                   tmp_path):
+    env = {"CONNECTOR_DATABASE_URL": settings.resolved_database_url,
+           "CONNECTOR_DATA_DIR": str(settings.data_dir), "CONNECTOR_WEBHOOK_TOKEN": TOKEN,
+           "CONNECTOR_MAPPINGS_DIR": str(settings.mappings_dir)}
+    run = lambda *a: CliRunner().invoke(cli, list(a), env=env, catch_exceptions=False)
+    hot = post(client, HOT)
+    run("label", str(hot), "--category", "customer", "--temperature", "hot")
+    result = run("evaluate")
+    assert result.exit_code == 0, result.output
+    assert "on the frozen test split" in result.output
+    assert "per category (right/all):" in result.output
+    assert "on this business's 1 labelled leads:" in result.output

@@ -118,3 +118,16 @@ def test_one_lead_at_a_time_gives_the_same_features_as_scikit_learn(small):
         assert got.keys() == set(expected.indices.tolist())
         for j, v in zip(expected.indices, expected.data):
             assert got[j] == pytest.approx(v, rel=1e-5)
+
+
+def test_a_retrained_judgement_replaces_the_current_one_only_when_not_worse_on_either():
+    from connector.judgement.local import Retrained
+    from connector.judgement.training import Figures
+
+    def figures(category, temperature, junk):
+        return Figures(n=100, category_right=category, genuine=50,
+                       temperature_right=temperature, genuine_as_junk=junk)
+    now = figures(90, 45, 1)
+    assert Retrained(None, now, figures(91, 45, 1), now, figures(90, 46, 0)).better
+    assert not Retrained(None, now, figures(91, 45, 1), now, figures(92, 44, 0)).better
+    assert not Retrained(None, now, figures(95, 48, 2), now, figures(95, 48, 0)).better
