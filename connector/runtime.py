@@ -81,10 +81,16 @@ class Runtime:
         enrichment.warm_up()
 
     def make_worker(self) -> Worker:
+        daily = {}
+        if (salesforce := self.destinations.get("salesforce")) is not None:
+            from connector.outcomes import sync_outcomes
+
+            daily["salesforce outcomes"] = lambda now: sync_outcomes(
+                self.db, salesforce, self.rules, self.destinations, now)
         return Worker(self.db, self.destinations, self.wakeup,
                       lease_seconds=self.settings.lease_seconds,
                       poll_seconds=self.settings.poll_seconds,
-                      batch_size=self.settings.worker_batch_size)
+                      batch_size=self.settings.worker_batch_size, daily=daily)
 
     @property
     def worker_state(self) -> str | None:

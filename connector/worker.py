@@ -23,6 +23,8 @@ BACKLOG_BATCH = 5_000
 # A backlog round may wait on Bulk API jobs for many minutes; another worker must not
 # take its rows meanwhile (it would look them up before the jobs created anything).
 BACKLOG_LEASE = timedelta(minutes=45)
+DAILY = timedelta(days=1)
+DAILY_FIRST = timedelta(minutes=1)
 
 
 def utcnow() -> datetime:
@@ -38,7 +40,8 @@ class Worker:
     def __init__(self, db: Database, destinations: Mapping[str, Destination],
                  wakeup: Wakeup, *, lease_seconds: int, poll_seconds: float,
                  batch_size: int, clock: Callable[[], datetime] = utcnow,
-                 sleep: Callable[[float], None] | None = None) -> None:
+                 sleep: Callable[[float], None] | None = None,
+                 daily: Mapping[str, Callable[[datetime], object]] | None = None) -> None:
         self.db = db
         self.destinations = dict(destinations)
         self.wakeup = wakeup
@@ -51,6 +54,10 @@ class Worker:
         self._stop = threading.Event()
         # Destination -> until when nothing is sent to it (rate limit, refused credentials).
         self.paused: dict[str, datetime] = {}
+        # Jobs run once a day when the worker is idle (Salesforce outcomes); the first a
+        # minute after start, so a restart loop does not hammer the API.
+        self.daily = dict(daily or {})
+        self._daily_due = {name: clock() + DAILY_FIRST for name in self.daily}
 
     def run(self, burst: bool = False) -> None:
         """Work until stop(); with burst, until nothing is due.
@@ -69,6 +76,7 @@ class Worker:
                     continue
                 if burst:
                     return
+                self._run_daily()
                 # Another process may have enqueued for a destination only we know.
                 self._release_waiting()
                 self.wakeup.wait(self._idle_seconds())
@@ -167,6 +175,17 @@ class Worker:
         # str(err) is a status and an error code: no personal data.
         log.warning("delivery %s to %s failed (%s): %s", claim.delivery_id,
                     claim.destination, err, status or "lease lost")
+
+    def _run_daily(self) -> None:
+        now = self.clock()
+        for name, job in self.daily.items():
+            if now < self._daily_due[name]:
+                continue
+            self._daily_due[name] = now + DAILY
+            try:
+                job(now)
+            except DeliveryError as err:  # the API said no today; tomorrow again
+                log.warning("daily %s failed: %s", name, err)
 
     def _release_waiting(self) -> None:
         with self.db.transaction() as session:

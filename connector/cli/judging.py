@@ -176,3 +176,20 @@ def label_command(ctx: click.Context, lead_id: int, category: str | None,
         after = (row.temperature, row.category)
     click.echo(f"lead {lead_id}: {before[0]} {before[1]} -> {after[0]} {after[1]}; "
                f"{len(routed.new)} new deliveries, {routed.cancelled} cancelled")
+
+
+@cli.command("sync-outcomes")
+@click.pass_context
+def sync_outcomes_command(ctx: click.Context) -> None:
+    """Read back what became of the Leads we created in Salesforce (converted, or
+    unqualified and why) and keep it as labels the judgement learns from."""
+    from connector.cli.common import now, open_runtime
+    from connector.outcomes import sync_outcomes
+
+    runtime = open_runtime(ctx)
+    salesforce = runtime.destinations.get("salesforce")
+    if salesforce is None:
+        raise click.ClickException("Salesforce is not configured (SALESFORCE_* keys)")
+    done = sync_outcomes(runtime.db, salesforce, runtime.rules, runtime.destinations, now())
+    click.echo(f"{done.leads} Salesforce Leads read, {done.labelled} new labels, "
+               f"{done.changed} leads changed category")

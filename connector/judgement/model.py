@@ -9,8 +9,7 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_right
-from collections import Counter
-from math import log, sqrt
+from itertools import repeat
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -98,18 +97,23 @@ class Judgement:
 
     def row(self, view: View) -> tuple[np.ndarray, np.ndarray]:
         """One view's features: (indices, values), as features() would give them."""
-        indices: list[int] = []
-        values: list[float] = []
+        indices: list[np.ndarray] = []
+        values: list[np.ndarray] = []
         for field, analyse, vocabulary, idf, offset, sublinear in self._fast:
-            block: list[tuple[int, float]] = []
-            for term, n in Counter(analyse(getattr(view, field))).items():
-                j = vocabulary.get(term)
-                if j is not None:
-                    block.append((j, (1.0 + log(n) if sublinear else float(n)) * idf[j]))
-            norm = sqrt(sum(w * w for _, w in block)) or 1.0
-            indices += [j + offset for j, _ in block]
-            values += [w / norm for _, w in block]
-        return np.array(indices, dtype=np.int64), np.array(values, dtype=np.float64)
+            terms = analyse(getattr(view, field))
+            ids = np.fromiter(map(vocabulary.get, terms, repeat(-1, len(terms))),
+                              dtype=np.int64, count=len(terms))
+            ids = ids[ids >= 0]
+            if not ids.size:
+                continue
+            known, counts = np.unique(ids, return_counts=True)
+            tf = 1.0 + np.log(counts) if sublinear else counts.astype(np.float64)
+            w = tf * idf[known]
+            indices.append(known + offset)
+            values.append(w / np.sqrt(w @ w))
+        if not indices:
+            return np.zeros(0, dtype=np.int64), np.zeros(0)
+        return np.concatenate(indices), np.concatenate(values)
 
     def read(self, view: View) -> Reading:
         idx, val = self.row(view)

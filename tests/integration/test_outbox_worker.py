@@ -221,3 +221,30 @@ def _routing_dir(settings):
     shutil.copytree(settings.mappings_dir, target)
     (target / "routing.yaml").write_text(yaml.safe_dump(ROUTE_ALL))
     return target
+
+
+def test_daily_jobs_run_once_a_day_when_idle_and_a_refusal_waits_for_tomorrow(
+        webhook_runtime, clock):
+    from connector.adapters.errors import RetryableError
+    runs = []
+
+    def job(now):
+        runs.append(now)
+        if len(runs) == 2:
+            raise RetryableError("503 SERVER_UNAVAILABLE")
+
+    worker = make_worker(webhook_runtime, clock, daily={"outcomes": job})
+    worker.run(burst=True)
+    assert runs == []                      # not in the first minute after start
+    clock.advance(minutes=2)
+    worker._run_daily()
+    worker._run_daily()
+    assert len(runs) == 1                  # once, not every idle round
+    clock.advance(days=1)
+    worker._run_daily()                    # refused: logged, the loop goes on
+    clock.advance(hours=23)
+    worker._run_daily()
+    assert len(runs) == 2
+    clock.advance(hours=2)
+    worker._run_daily()
+    assert len(runs) == 3

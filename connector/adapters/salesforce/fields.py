@@ -4,6 +4,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping
 
+from connector.domain.outcomes import OutcomeRules
 from connector.adapters.lead_fields import as_text, field_map, value_at
 
 RATING = {"hot": "Hot", "warm": "Warm", "cold": "Cold"}
@@ -16,6 +17,8 @@ class FieldMap:
     defaults: dict[str, str] = field(default_factory=dict)
     status: str = "Open - Not Contacted"
     task_subject: str = "Call back now: {name}"
+    # What the Leads we created became, read back as labels (connector sync-outcomes).
+    outcomes: OutcomeRules = field(default_factory=OutcomeRules)
 
     @classmethod
     def from_dict(cls, data: Mapping[str, Any], source: str) -> "FieldMap":
@@ -24,7 +27,8 @@ class FieldMap:
         return cls(lead,
                    {str(k): str(v) for k, v in defaults.items()},
                    str(data.get("status", cls.status)),
-                   str(data.get("task_subject", cls.task_subject)))
+                   str(data.get("task_subject", cls.task_subject)),
+                   OutcomeRules.from_dict(data.get("outcomes"), source))
 
 
 def lead_fields(lead: Mapping[str, Any], fmap: FieldMap, lead_source: str) -> dict[str, Any]:
