@@ -28,7 +28,7 @@ from connector.vocabulary import Category
 
 # Corpus submissions are read as of one moment: scoring reads no clock, this only dates consent.
 _WHEN = datetime(2026, 6, 14, 10, tzinfo=timezone.utc)
-C = 10.0  # inverse regularisation; chosen by grouped cross-validation on train + dev
+C = 30.0  # inverse regularisation; chosen on the dev split (10, 30, 100 tried)
 
 
 @dataclass(frozen=True)
