@@ -18,7 +18,7 @@ from connector.store.database import Database, StorageUnavailable
 from connector.store.spool import Drainer, Spool
 from connector.wakeup import LocalWakeup, PostgresWakeup
 from connector.webhook_token import resolve_token
-from connector.worker import Worker, utcnow
+from connector.worker import Worker
 
 log = logging.getLogger(__name__)
 
@@ -55,7 +55,9 @@ class Runtime:
         ingest = Ingest(db, rules, destinations, wakeup.announce,
                         timedelta(seconds=settings.duplicate_window_seconds))
         spool = Spool(settings.data_dir / "spool")
-        drainer = Drainer(spool, lambda s: ingest.accept(s.raw, utcnow(), s.source,
+        # As of the request's own time: a copy stored before a drainer died is then still
+        # inside the duplicate window, however long the outage was.
+        drainer = Drainer(spool, lambda s: ingest.accept(s.raw, s.raw.received_at, s.source,
                                                          s.message_id))
         log.info("database: %s", settings.database_description)
         return cls(settings, db, rules, destinations, credentials, wakeup, ingest, spool,

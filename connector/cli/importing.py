@@ -72,7 +72,9 @@ def import_command(ctx: click.Context, file: Path, dry_run: bool, encoding: str 
         bar.expect(len(table.rows))
         for number, row in table.rows:
             received = table.received_at(row, tz, now())
-            result = runtime.ingest.accept(row_request(row, file.name, received), now(),
+            # As of the row's own date: running the import again finds every row's original
+            # inside the duplicate window.
+            result = runtime.ingest.accept(row_request(row, file.name, received), received,
                                            source="import")
             bar.advance()
             if result.error:

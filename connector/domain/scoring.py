@@ -33,6 +33,10 @@ _LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
 _VOWELS = set("aeiouy")
 # A genuine lead whose junk probability is at least this share of the junk bar is flagged.
 REVIEW_AT = 0.5
+# A trusted word list decides only when the model, too, leans to junk; when the model
+# reads a buyer, the lead stays genuine and is flagged for review.
+TRUSTED_NEEDS_JUNK = 0.5
+HARD_ONLY = frozenset({"internal", "bot"})
 _LINK_TEXT = re.compile(r"(?:https?://|www\.)\S*", re.IGNORECASE)
 
 
@@ -207,8 +211,11 @@ def score(lead: Lead, found: Enrichment, rules: ScoringRules, history: History =
         reading = judgement.read(view_of(lead, rp.findings))
         trusted = dict(rules.model.rule_categories).get(ruling.category)
         if not ruling.hard and not (trusted is not None
-                                    and reading.category.get(ruling.category, 0) >= trusted):
+                                    and reading.category.get(ruling.category, 0) >= trusted
+                                    and _junk_share(reading) >= TRUSTED_NEEDS_JUNK):
             category, why, review = _judged_category(reading, rules.model)
+            if trusted is not None and review is None and category not in JUNK:
+                review = ruling.category  # the word lists saw junk the model did not
         elif ruling.category == "internal" and _more_likely(reading, "test", "internal"):
             # Our own team telling the web developer the form works is a test, not work.
             category, why = "test", [f"test: from our own domain, {why[0].split(': ', 1)[1]}, "
@@ -261,7 +268,9 @@ def _judged_category(reading: "Reading", m: ModelRules) -> tuple[str, list[str],
     junk categories' probabilities together); else a genuine lead, flagged for review
     when a junk category was likely."""
     p = reading.category
-    junk = {c: v for c, v in p.items() if c in JUNK}
+    # Our own team and bots are known by hard evidence (our domain, bot signals), never
+    # by words alone: the model may not call a stranger "internal".
+    junk = {c: v for c, v in p.items() if c in JUNK and c not in HARD_ONLY}
     suspect = max(junk, key=junk.get) if junk else None
     p_junk = sum(junk.values())
     words = ", ".join(reading.why_category)
@@ -273,6 +282,10 @@ def _judged_category(reading: "Reading", m: ModelRules) -> tuple[str, list[str],
            f"({p[genuine]:.0%}{': ' + words if words and genuine == max(p, key=p.get) else ''})"]
     review = suspect if suspect and p_junk >= REVIEW_AT * m.junk_confidence else None
     return genuine, why, review
+
+
+def _junk_share(reading: "Reading") -> float:
+    return sum(v for c, v in reading.category.items() if c in JUNK and c not in HARD_ONLY)
 
 
 def _more_likely(reading: "Reading", a: str, b: str) -> bool:

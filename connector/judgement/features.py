@@ -53,6 +53,8 @@ class View:
     # The message and the form's own words as written, for explanations in the lead's
     # own words (not a feature; a person's name is never given as a reason).
     written: str = ""
+    # The person's names, company and address, plain: never quoted as a reason.
+    private: str = ""
 
 
 def view_of(lead: Lead, found: Findings) -> View:
@@ -98,8 +100,10 @@ def view_of(lead: Lead, found: Findings) -> View:
     written = " ".join(t for t in (lead.subject, message, lead.form_name,
                                    _PATH_WORDS.sub(" ", page), lead.job_title,
                                    " ".join(lead.product_interests)) if t)
+    private = plain(" ".join(t for t in (lead.first_name, lead.last_name, lead.company,
+                                         _PATH_WORDS.sub(" ", lead.email or "")) if t))
     return View(text=plain(" ".join(t for t in (lead.subject, message) if t)),
-                meta=plain(meta), tokens=" ".join(tokens), written=written)
+                meta=plain(meta), tokens=" ".join(tokens), written=written, private=private)
 
 
 def _bucket(value: int, edges: tuple[int, ...]) -> int:

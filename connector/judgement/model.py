@@ -117,7 +117,7 @@ class Judgement:
 
     def read(self, view: View) -> Reading:
         idx, val = self.row(view)
-        words = _Words(view.written)
+        words = _Words(view.written, view.private)
         readings = []
         for head in (self.category, self.temperature):
             present = head.coef[:, idx].astype(np.float64)  # only the features this lead has
@@ -213,9 +213,12 @@ _TOKEN_WORDS = {
 class _Words:
     """The message's and the form's words as written, and the same plain, searchable."""
 
-    def __init__(self, written: str) -> None:
+    def __init__(self, written: str, private: str = "") -> None:
+        withheld = set(private.split())
         self.written = written.split()
-        self.folded = [plain(w).strip() for w in self.written]
+        # A word of the person's name or company folds to "": never found, never quoted.
+        self.folded = [w if w not in withheld else "" for w in
+                       (plain(w).strip() for w in self.written)]
         self.text = " " + " ".join(self.folded) + " "
         starts, at = [], 1
         for word in self.folded:

@@ -95,6 +95,9 @@ class Spool:
                 claimed = self._claimed / path.name
                 try:
                     os.rename(path, claimed)
+                    # The claim's age is its mtime: a rename keeps the spooling time, and an
+                    # old file would look like a dead drainer's claim to every other process.
+                    os.utime(claimed)
                 except FileNotFoundError:
                     continue  # another process took it
                 try:
@@ -108,7 +111,7 @@ class Spool:
                     log.error("spooled request %s could not be stored (%s); kept in %s",
                               path.stem, type(exc).__name__, self._failed)
                     continue
-                claimed.unlink()
+                claimed.unlink(missing_ok=True)
                 moved += 1
             if moved:
                 log.info("moved %d spooled requests into the database", moved)

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+from datetime import datetime, timezone
 
 import pytest
 from sqlalchemy import func, select, text
@@ -327,3 +328,40 @@ def test_an_unparsed_submission_is_logged_with_its_reason(client, caplog):
     (line,) = _refusal_lines(caplog)
     assert "generic submission 1 kept unparsed: " in line and "email" in line
     assert "Ana Novak" not in caplog.text
+
+
+def test_a_stale_looking_claim_is_not_taken_from_a_drainer_at_work(tmp_path):
+    import os
+    import time as clock
+    from datetime import datetime, timezone
+    from connector.domain.submission import RawRequest
+    from connector.store.spool import Spool
+    first, second = Spool(tmp_path / "spool"), Spool(tmp_path / "spool")
+    raw = RawRequest("cf7", "POST", "application/json", b'{"your-email": "a@b.si"}', "", {},
+                     None, datetime.now(timezone.utc))
+    first.put(raw, None, None)
+    hour_ago = clock.time() - 3600
+    for path in (tmp_path / "spool" / "ready").iterdir():  # spooled during a long outage
+        os.utime(path, (hour_ago, hour_ago))
+    stored = []
+
+    def store(spooled):
+        stored.append(spooled)
+        second.drain(stored.append)  # another web process drains meanwhile
+    assert first.drain(store) == 1
+    assert len(stored) == 1 and first.held() == 0
+
+
+def test_a_request_drained_long_after_it_came_is_still_recognised_as_sent_twice(tmp_path):
+    from datetime import timedelta
+    from connector.domain.submission import RawRequest
+    runtime, client = _locked_sqlite(tmp_path)
+    sample = wp_payload("cf7-to-webhook__default-json")
+    long_ago = datetime.now(timezone.utc) - timedelta(hours=3)
+    raw = RawRequest("cf7", "POST", "application/json", sample["raw_body"].encode(), "", {},
+                     None, long_ago)
+    runtime.ingest.accept(raw, long_ago)          # stored, then the drainer died before unlink
+    runtime.spool.put(raw, None, None)
+    runtime.spool.drain(runtime.drainer.store)
+    assert counts(runtime)[1] == 1
+    runtime.close()

@@ -13,8 +13,8 @@ from tests.conftest import TOKEN
 
 CSV = """Ime;E-pošta;Telefon;Podjetje;Sporočilo;form_name
 Marko Horvat;marko@gradnje-horvat.si;041 555 123;Gradnje Horvat;Nujno potrebujemo ponudbo, pokličite me danes.;Povpraševanje za ponudbo
-Žan Golob;zan.golob@gmail.com;;;Pošiljam prošnjo za zaposlitev in življenjepis.;Kontakt
-Žan Golob;zan.golob@gmail.com;;;Pošiljam prošnjo za zaposlitev in življenjepis.;Kontakt
+Žan Golob;zan.golob@gmail.com;;;Pozdravljeni, prijavljam se na razpisano delovno mesto prodajalca. V prilogi pošiljam življenjepis in motivacijsko pismo.;Kontakt
+Žan Golob;zan.golob@gmail.com;;;Pozdravljeni, prijavljam se na razpisano delovno mesto prodajalca. V prilogi pošiljam življenjepis in motivacijsko pismo.;Kontakt
 Brez kontakta;;;;Samo vprašanje;Kontakt
 """
 
@@ -147,3 +147,13 @@ def test_json_and_binary_files_are_refused_before_anything_is_stored(settings, r
     result = run(settings, "import", str(file))
     assert result.exit_code == 1 and message in result.output
     assert _count(runtime) == 0
+
+
+def test_an_import_run_again_finds_its_dated_rows_already_there(settings, runtime, tmp_path):
+    file = tmp_path / "export.csv"
+    file.write_text("Datum;E-pošta;Ime;Sporočilo\n"
+                    "14.03.2024 09:15;ana.novak@pekarna-novak.si;Ana Novak;Zanima me cenik.\n")
+    assert "1 leads imported" in run(settings, "import", str(file)).output
+    again = run(settings, "import", str(file)).output      # after a crash halfway, say
+    assert "0 leads imported, 1 duplicates" in again
+    assert _count(runtime, LeadRow) == 1

@@ -16,7 +16,8 @@ HOT = {"form_name": "Povpraševanje za ponudbo", "name": "Marko Horvat",
        "email": "marko@gradnje-horvat.si", "phone": "041 555 123", "company": "Gradnje Horvat",
        "message": "Nujno potrebujemo ponudbo za spletno trgovino. Pokličite me danes."}
 JOB = {"name": "Žan Golob", "email": "zan.golob@gmail.com",
-       "message": "Pošiljam prošnjo za zaposlitev, življenjepis je v prilogi."}
+       "message": "Pozdravljeni, prijavljam se na razpisano delovno mesto prodajalca. "
+                  "V prilogi pošiljam življenjepis in motivacijsko pismo."}
 COLD = {"form_name": "Prijava na novice", "email": "info@mizarstvo-zajc.si"}
 
 

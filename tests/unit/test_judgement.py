@@ -131,3 +131,29 @@ def test_a_retrained_judgement_replaces_the_current_one_only_when_not_worse_on_e
     assert Retrained(None, now, figures(91, 45, 1), now, figures(90, 46, 0)).better
     assert not Retrained(None, now, figures(91, 45, 1), now, figures(92, 44, 0)).better
     assert not Retrained(None, now, figures(95, 48, 2), now, figures(95, 48, 0)).better
+
+
+def test_our_team_and_bots_are_never_called_so_from_words_alone():
+    m = ModelRules(junk_confidence=0.8)
+    category, _, review = _judged_category(reading(internal=0.9), m)
+    assert category in ("prospect", "customer") and review is None
+
+
+def test_a_person_s_name_is_never_a_reason_even_in_the_signature():
+    v = verdict({"form_name": "Povratni klic", "name": "Nina Kralj", "email": "nina@gmail.com",
+                 "phone": "040 123 456",
+                 "message": "Pokličite me še danes, rada bi naročila torto. Lep pozdrav, "
+                            "Nina Kralj"})
+    said = " ".join(v.reason_texts())
+    assert "Nina" not in said and "Kralj" not in said
+
+
+def test_a_trusted_word_list_the_model_disagrees_with_leaves_a_flagged_genuine_lead():
+    v = verdict({"form_name": "Povpraševanje", "email": "ana@gmail.com",
+                 "message": "Potrebujem ponudbo za izdelavo spletne strani s CV in portfoljem "
+                            "za moje podjetje, rok je konec meseca."})
+    assert v.category in ("prospect", "customer")
+    short = verdict({"name": "Žan Golob", "email": "zan.golob@gmail.com",
+                     "message": "Pošiljam prošnjo za zaposlitev, življenjepis je v prilogi."})
+    # Junk when the model agrees; else a genuine lead a person is asked to look at.
+    assert short.category == "job_seeker" or short.review == "job_seeker"
