@@ -29,7 +29,7 @@ def create_app(config: Settings | Mapping[str, Any] | None = None,
         runtime.warm_up()
     if settings.embedded_worker and runtime.worker is None:
         runtime.start_worker_thread()
-    if runtime.spool.pending():
+    if runtime.spool.held():
         runtime.drainer.ensure_running()  # left from before a restart
 
     app = Flask(__name__)

@@ -62,6 +62,7 @@ def assess_and_route(session: Session, row: LeadRow, lead: Lead, rules: Rulebook
         if d.status == outbox.CANCELLED and (d.destination, d.action) in owed:
             d.status = outbox.PENDING if d.destination in ready else outbox.WAITING_FOR_CONFIG
             d.next_attempt_at, d.updated_at, d.last_error = now, now, None
+            d.attempts = 0  # a fresh schedule, as for a replay
             new.append(d)
     stale = [d.id for d in existing
              if d.status in _NOT_SENT and (d.destination, d.action) not in owed]

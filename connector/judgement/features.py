@@ -62,7 +62,7 @@ def view_of(lead: Lead, found: Findings) -> View:
     page = page.split("/", 1)[1] if "/" in page else ""
     local = (lead.email or "").partition("@")[0]
     extra = " ".join(f"{k} {v}" if isinstance(v, str) and len(v) <= 40 else str(k)
-                     for k, v in lead.extra.items())
+                     for k, v in lead.extra.items() if not _plugin_meta(k))
     meta = " ".join(t for t in (lead.form_name, _PATH_WORDS.sub(" ", page), lead.job_title,
                                 lead.company, lead.first_name, lead.last_name,
                                 _PATH_WORDS.sub(" ", local), " ".join(lead.product_interests),
@@ -104,6 +104,13 @@ def view_of(lead: Lead, found: Findings) -> View:
                                          _PATH_WORDS.sub(" ", lead.email or "")) if t))
     return View(text=plain(" ".join(t for t in (lead.subject, message) if t)),
                 meta=plain(meta), tokens=" ".join(tokens), written=written, private=private)
+
+
+def _plugin_meta(key: str) -> bool:
+    """What a plugin says about the submission rather than the visitor (CF7's special mail
+    tags, Fluent Forms' __submission, Elementor's "Powered by"): kept in the lead, but no
+    corpus form has it, so the model must not read it."""
+    return key.startswith("_") or key.strip().casefold() == "powered by"
 
 
 def _bucket(value: int, edges: tuple[int, ...]) -> int:

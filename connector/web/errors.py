@@ -24,7 +24,8 @@ def http_error(exc: HTTPException):
     message = messages.get(status, exc.description)
     if 400 <= status < 500:
         # The path names the hook (the plugin); the query string, with its token, is left out.
-        log.warning("refused %s %s: %d %s (from %s)", request.method, request.path[:100],
+        path = "".join(ch if ch.isprintable() else "?" for ch in request.path[:100])
+        log.warning("refused %s %s: %d %s (from %s)", request.method, path,
                     status, message, request.remote_addr)
     response = jsonify(error=message)
     response.status_code = status

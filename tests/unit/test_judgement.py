@@ -157,3 +157,15 @@ def test_a_trusted_word_list_the_model_disagrees_with_leaves_a_flagged_genuine_l
                      "message": "Pošiljam prošnjo za zaposlitev, življenjepis je v prilogi."})
     # Junk when the model agrees; else a genuine lead a person is asked to look at.
     assert short.category == "job_seeker" or short.review == "job_seeker"
+
+
+def test_what_a_plugin_says_about_the_submission_is_not_read_as_the_visitors_words():
+    from connector.domain.scoring import model_view
+    fields = {"form_name": "Kontakt", "email": "ana@pekarna-novak.si",
+              "message": "Zanima me cenik za izdelavo spletne strani."}
+    plain_lead = training.lead_of(fields, RULES)
+    with_meta = replace(plain_lead, extra={"_date": "14. 6. 2026", "_post_id": "42",
+                                           "Powered by": "Elementor"})
+    s = RULES.scoring
+    assert model_view(with_meta, enrich(with_meta, s.enrichment), s) == \
+        model_view(plain_lead, enrich(plain_lead, s.enrichment), s)

@@ -18,7 +18,7 @@ from tests.unit.test_classifier_accuracy import REPORT
 CORPUS = PROJECT_ROOT / "corpus"
 # Floors: what the packaged judgement reached on the frozen split when it was built,
 # less a little. Raise them as the judgement improves; never lower them to pass.
-FLOOR = {"temperature": 0.90, "category": 0.88, "genuine_as_junk": 6}
+FLOOR = {"temperature": 0.90, "category": 0.89, "genuine_as_junk": 3}
 TARGET = {"temperature": 0.90, "category": 0.95, "genuine_as_junk": 0}
 
 
