@@ -214,6 +214,8 @@ def test_train_local_learns_the_business_labels_and_keeps_only_what_is_not_worse
     assert "frozen test split:\n  now:" in result.output
     assert "your labels (k-fold):\n  now:" in result.output
     local = settings.data_dir / "judgement.npz"
+    # One of the two outcomes, said and done: written (and loadable) or kept, never both.
+    assert ("written to" in result.output) != ("kept the current judgement" in result.output)
     assert ("written to" in result.output) == local.is_file()
     if local.is_file():
         assert Judgement.load(local).header["local_labels"] == 24
