@@ -1,7 +1,7 @@
 """The YAML in mappings/, loaded and checked once at start-up."""
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -37,10 +37,6 @@ class Rulebook:
         return cls(mappings, _parse(directory / "routing.yaml", Routing.from_dict), lexicon,
                    _parse(directory / "scoring.yaml", ScoringRules.from_dict),
                    _judgement(judgement) if judgement is not None else None)
-
-
-    def with_judgement(self, judgement: "Judgement | None") -> "Rulebook":
-        return replace(self, judgement=judgement)
 
 
 def _judgement(path: Path) -> "Judgement":

@@ -45,12 +45,6 @@ class Head:
     coef: np.ndarray       # classes x features, float32
     intercept: np.ndarray  # classes
 
-    def probabilities(self, x) -> np.ndarray:
-        logits = np.asarray(x @ self.coef.T).ravel() + self.intercept
-        logits -= logits.max()
-        p = np.exp(logits)
-        return p / p.sum()
-
 
 @dataclass(frozen=True)
 class Reading:
