@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 from bisect import bisect_right
-from itertools import repeat
+from collections import Counter
 from dataclasses import dataclass
 from functools import lru_cache
 from pathlib import Path
@@ -19,6 +19,7 @@ import numpy as np
 
 from connector.domain.words import plain
 from connector.judgement.features import View
+from connector.judgement.grams import CharGrams, Vocabulary
 from connector.settings import PACKAGED_JUDGEMENT
 
 FORMAT = 1
@@ -63,19 +64,36 @@ class Judgement:
         self.category = category
         self.temperature = temperature
         self.header = header
-        self._names = np.concatenate([
-            np.array([f"{name}|{t}" for t in v.get_feature_names_out()], dtype=object)
-            for name, v in vectorisers.items()])
-        # One lead at a time, scikit-learn's per-call checks cost more than the sums:
-        # the same analysis, counts, idf and norm, done directly (test_judgement checks
-        # that both give the same numbers).
-        self._fast = []
+        self._names = [f"{name}|{t}" for name, v in vectorisers.items()
+                       for t in v.get_feature_names_out()]
+        # One lead at a time, scikit-learn's per-call checks and NumPy's per-call costs
+        # outweigh the sums: the same analysis, counts, idf and norm done in plain Python
+        # over the few hundred terms a lead has (test_judgement checks that both give the
+        # same numbers). Each term maps straight to its column and idf weight.
+        chars, self._words = [], []
         offset = 0
         for name, v in vectorisers.items():
-            self._fast.append((VECTORISERS[name]["field"], v.build_analyzer(), v.vocabulary_,
-                               v.idf_.astype(np.float64), offset,
-                               bool(VECTORISERS[name].get("sublinear_tf"))))
+            spec = VECTORISERS[name]
+            idf = v.idf_.astype(np.float64)
+            if spec["analyzer"] == "char_wb":
+                chars.append((spec["field"], Vocabulary(v.vocabulary_,
+                                                        tuple(spec["ngram_range"]), idf, offset)))
+            else:
+                weights = idf.tolist()
+                self._words.append((spec["field"], v.build_analyzer(), {
+                    t: (offset + i, weights[i]) for t, i in v.vocabulary_.items()}))
             offset += len(v.vocabulary_)
+        if any(not VECTORISERS[n].get("sublinear_tf") for n in vectorisers):
+            raise ValueError("every vectoriser is read with sublinear tf")
+        self._char_fields = [field for field, _ in chars]
+        self._chars = CharGrams([vocabulary for _, vocabulary in chars]) if chars else None
+        # Both heads side by side, a row per feature: one gather gives every class's
+        # weights for the features a lead has.
+        self._weights = np.ascontiguousarray(
+            np.hstack([category.coef.T, temperature.coef.T]), dtype=np.float64)
+        self._split = len(category.classes)
+        self._bias = (category.intercept.astype(np.float64),
+                      temperature.intercept.astype(np.float64))
 
     @property
     def version(self) -> str:
@@ -91,20 +109,22 @@ class Judgement:
 
     def row(self, view: View) -> tuple[np.ndarray, np.ndarray]:
         """One view's features: (indices, values), as features() would give them."""
+        found = (self._chars.find([getattr(view, f) for f in self._char_fields])
+                 if self._chars else [])
+        for _, analyse, vocabulary in self._words:
+            # Words: a few dozen per lead, where plain Python is quicker than arrays.
+            hits = [(*vocabulary[t], n) for t, n in Counter(analyse(getattr(view, _))).items()
+                    if t in vocabulary]
+            found.append((np.array([h[0] for h in hits], dtype=np.int64),
+                          np.array([h[2] for h in hits], dtype=np.float64),
+                          np.array([h[1] for h in hits], dtype=np.float64)))
         indices: list[np.ndarray] = []
         values: list[np.ndarray] = []
-        for field, analyse, vocabulary, idf, offset, sublinear in self._fast:
-            terms = analyse(getattr(view, field))
-            ids = np.fromiter(map(vocabulary.get, terms, repeat(-1, len(terms))),
-                              dtype=np.int64, count=len(terms))
-            ids = ids[ids >= 0]
-            if not ids.size:
-                continue
-            known, counts = np.unique(ids, return_counts=True)
-            tf = 1.0 + np.log(counts) if sublinear else counts.astype(np.float64)
-            w = tf * idf[known]
-            indices.append(known + offset)
-            values.append(w / np.sqrt(w @ w))
+        for columns, counts, idf in found:
+            if len(columns):
+                w = (1.0 + np.log(counts)) * idf  # sublinear tf, idf, then each part's norm
+                indices.append(columns)
+                values.append(w / np.sqrt(w @ w))
         if not indices:
             return np.zeros(0, dtype=np.int64), np.zeros(0)
         return np.concatenate(indices), np.concatenate(values)
@@ -112,15 +132,17 @@ class Judgement:
     def read(self, view: View) -> Reading:
         idx, val = self.row(view)
         words = _Words(view.written, view.private)
+        present = self._weights[idx]  # features this lead has x every class of both heads
+        logits = val @ present
         readings = []
-        for head in (self.category, self.temperature):
-            present = head.coef[:, idx].astype(np.float64)  # only the features this lead has
-            logits = present @ val + head.intercept
-            p = np.exp(logits - logits.max())
+        for head, bias, cols in ((self.category, self._bias[0], slice(0, self._split)),
+                                 (self.temperature, self._bias[1], slice(self._split, None))):
+            z = logits[cols] + bias
+            p = np.exp(z - z.max())
             p /= p.sum()
             k = int(p.argmax())
             readings.append((dict(zip(head.classes, p.round(4).tolist())),
-                             self._why(idx, val, present, k, words)))
+                             self._why(idx, val, present[:, cols], k, words)))
         (pc, why_c), (pt, why_t) = readings
         return Reading(pc, pt, why_c, why_t)
 
@@ -128,17 +150,23 @@ class Judgement:
              words: "_Words", most: int = 3) -> tuple[str, ...]:
         """The lead's own words, then the findings, that pushed hardest toward class k
         (against the other classes' average)."""
-        others = (present.sum(axis=0) - present[k]) / max(len(present) - 1, 1)
-        weights = (present[k] - others) * val
+        if not len(idx):
+            return ()
+        classes = present.shape[1]
+        others = (present.sum(axis=1) - present[:, k]) / max(classes - 1, 1)
+        weights = (present[:, k] - others) * val
+        top = np.argpartition(-weights, 24)[:25] if len(weights) > 25 else np.arange(len(weights))
         said: list[str] = []
         findings: list[str] = []
-        for j in np.argsort(-weights)[:25]:
+        for j in top[np.argsort(-weights[top])].tolist():
             if weights[j] <= 0 or (len(said) >= most and len(findings) >= most):
                 break
-            name = str(self._names[idx[j]])
-            phrase = describe(name, words)
+            name = self._names[idx[j]]
             bucket = findings if name.startswith("tokens|") else said
-            if phrase and phrase not in bucket and len(bucket) < most:
+            if len(bucket) >= most:
+                continue
+            phrase = describe(name, words)
+            if phrase and phrase not in bucket:
                 bucket.append(phrase)
         return tuple(said + findings)
 
