@@ -7,6 +7,7 @@ from dataclasses import replace
 
 import numpy as np
 import pytest
+from hypothesis import given, settings, strategies as st
 
 from connector.domain.enrichment import enrich
 from connector.domain.scoring import ModelRules, _judged_category, score
@@ -169,3 +170,24 @@ def test_what_a_plugin_says_about_the_submission_is_not_read_as_the_visitors_wor
     s = RULES.scoring
     assert model_view(with_meta, enrich(with_meta, s.enrichment), s) == \
         model_view(plain_lead, enrich(plain_lead, s.enrichment), s)
+
+
+_ODD_TEXTS = st.text(alphabet=st.sampled_from(list("ab c1 žšč\t\nхитно€🙂é-_.  ")),
+                     max_size=60)
+
+
+@settings(max_examples=300, deadline=None)
+@given(text=_ODD_TEXTS, meta=_ODD_TEXTS)
+def test_packed_character_ngrams_are_scikit_learns_on_any_text(text, meta):
+    """Short words, runs of spaces, tabs, characters no term has, emoji, an empty field:
+    the packed lookup finds exactly the n-grams scikit-learn's analyser counts."""
+    from connector.judgement.features import View
+
+    judgement = RULES.judgement
+    view = View(text=text, meta=meta, tokens="")
+    idx, val = judgement.row(view)
+    expected = judgement.features([view]).tocsr()
+    got = dict(zip(idx.tolist(), val.tolist()))
+    assert got.keys() == set(expected.indices.tolist())
+    for j, v in zip(expected.indices, expected.data):
+        assert got[j] == pytest.approx(v, rel=1e-5)
