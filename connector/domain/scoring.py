@@ -260,7 +260,7 @@ def findings_of(lead: Lead, found: Enrichment, rules: ScoringRules, tally: "_Tal
         bot=bool(found.bot_signals), evidence=ruling.evidence, signals=signals,
         dimensions=tuple((d, tally.dimension(d)) for d in ("fit", "behaviour", "timing")),
         data_quality=_data_quality(lead, found, rules), visits=_visits(lead, rules),
-        disposable=found.domain_kind is DomainKind.DISPOSABLE)
+        disposable=found.domain_kind is DomainKind.DISPOSABLE, language=found.language)
 
 
 def _judged_category(reading: "Reading", m: ModelRules) -> tuple[str, list[str], str | None]:

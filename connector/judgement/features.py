@@ -10,6 +10,7 @@ from dataclasses import dataclass
 
 from connector.domain.lead import Lead
 from connector.domain.words import plain
+from connector.judgement.lemmas import words_of
 
 _PATH_WORDS = re.compile(r"[/_.\-?=&]+")
 _LINK = re.compile(r"https?://|www\.", re.IGNORECASE)
@@ -43,6 +44,7 @@ class Findings:
     data_quality: int
     visits: int
     disposable: bool
+    language: str | None = None    # the message's, as enrichment found it
 
 
 @dataclass(frozen=True)
@@ -55,6 +57,10 @@ class View:
     written: str = ""
     # The person's names, company and address, plain: never quoted as a reason.
     private: str = ""
+    # The subject's and message's words as the lemma dictionaries spell them, and
+    # their language (None when too short to tell): the judgement reads their lemmas.
+    words: str = ""
+    language: str | None = None
 
 
 def view_of(lead: Lead, found: Findings) -> View:
@@ -102,8 +108,9 @@ def view_of(lead: Lead, found: Findings) -> View:
                                    " ".join(lead.product_interests)) if t)
     private = plain(" ".join(t for t in (lead.first_name, lead.last_name, lead.company,
                                          _PATH_WORDS.sub(" ", lead.email or "")) if t))
-    return View(text=plain(" ".join(t for t in (lead.subject, message) if t)),
-                meta=plain(meta), tokens=" ".join(tokens), written=written, private=private)
+    said = " ".join(t for t in (lead.subject, message) if t)
+    return View(text=plain(said), meta=plain(meta), tokens=" ".join(tokens), written=written,
+                private=private, words=words_of(said), language=found.language)
 
 
 def _plugin_meta(key: str) -> bool:

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import json
+import re
 import shutil
 
 import pytest
@@ -62,13 +63,16 @@ def test_reprocess_after_the_mapping_is_fixed(client, runtime, invoke, settings,
     (fixed / "generic.yaml").write_text(yaml.safe_dump(mapping))
 
     out = invoke("reprocess", "--unparsed", CONNECTOR_MAPPINGS_DIR=str(fixed)).stdout
-    assert "lead" in out and "0 new deliveries" in out  # cold, and no address to nurture
+    # How many deliveries follow is the judgement's business (a bare name and phone):
+    # what matters here is that the stored submission became a lead.
+    assert re.fullmatch(r"submission \d+: lead \d+, \d+ new deliver(y|ies)\n", out), out
     with runtime.db.transaction() as s:
         sub = s.get(SubmissionRow, resp.json["submission_id"])
         lead = s.scalars(select(LeadRow)).one()
         assert (sub.status, sub.error, lead.phone) == ("accepted", None, "+38641555666")
         assert lead.phone_as_written == "041555666"
-        assert (lead.temperature, lead.category) == ("cold", "prospect")
+        # A name and a mobile number, nothing else: a buyer (how ready is the judgement's).
+        assert lead.category == "prospect" and lead.temperature in ("hot", "warm", "cold")
     # Again: nothing new, no second lead or delivery.
     out = invoke("reprocess", str(resp.json["submission_id"]),
                  CONNECTOR_MAPPINGS_DIR=str(fixed)).stdout

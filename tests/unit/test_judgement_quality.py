@@ -18,7 +18,7 @@ from tests.unit.test_classifier_accuracy import REPORT
 CORPUS = PROJECT_ROOT / "corpus"
 # Floors: what the packaged judgement reached on the frozen split when it was built,
 # less a little. Raise them as the judgement improves; never lower them to pass.
-FLOOR = {"temperature": 0.90, "category": 0.89, "genuine_as_junk": 3}
+FLOOR = {"temperature": 0.93, "category": 0.91, "genuine_as_junk": 0}
 TARGET = {"temperature": 0.90, "category": 0.95, "genuine_as_junk": 0}
 
 
@@ -61,13 +61,15 @@ def test_frozen_test_split(rules, data):
     assert figures.genuine_as_junk <= FLOOR["genuine_as_junk"]
 
 
-@pytest.mark.parametrize("name, key, folds", [
-    ("by business (5 folds)", lambda e: e.item.business.slug, 5),
-    ("leave one language out", lambda e: e.item.lang, None),
+# Cross-validation floors (temperature, category), each what it reached less a little:
+# a language no training text was written in is the hardest case of all.
+@pytest.mark.parametrize("name, key, folds, floor", [
+    ("by business (5 folds)", lambda e: e.item.business.slug, 5, (0.93, 0.93)),
+    ("leave one language out", lambda e: e.item.lang, None, (0.86, 0.86)),
 ])
-def test_grouped_cross_validation(rules, data, name, key, folds):
+def test_grouped_cross_validation(rules, data, name, key, folds, floor):
     everything = training.examples(list(data), rules)
     figures = training.grouped_cross_validation(everything, rules, key, folds)
     REPORT[f"grouped cross-validation {name}"] = figures.summary()
-    assert figures.temperature_accuracy >= FLOOR["temperature"] - 0.05
-    assert figures.category_accuracy >= FLOOR["category"] - 0.05
+    assert figures.temperature_accuracy >= floor[0]
+    assert figures.category_accuracy >= floor[1]
