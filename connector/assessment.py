@@ -3,13 +3,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, replace
 from datetime import datetime
-from typing import TYPE_CHECKING, Callable, Iterable
+from typing import TYPE_CHECKING, Callable, Iterable, Iterator
 
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
 from connector.domain.lead import Lead
-from connector.domain.scoring import History, Reason, Verdict, assess
+from connector.domain.enrichment import Enrichment
+from connector.domain.scoring import History, Reason, Verdict, assess, assess_many
 from connector.rulebook import Rulebook
 from connector.store import outbox
 from connector.store.database import Database
@@ -32,11 +33,14 @@ class Routed:
 
 
 def assess_and_route(session: Session, row: LeadRow, lead: Lead, rules: Rulebook,
-                     configured: Iterable[str], now: datetime) -> Routed:
-    """Score the lead against the person's history, store the verdict, and owe it the
-    deliveries routing now asks for: new ones are added, unsent ones no longer asked
-    for are cancelled, and nothing already delivered is touched or sent again."""
-    found, verdict = assess(lead, rules.scoring, history_of(session, row), rules.judgement)
+                     configured: Iterable[str], now: datetime,
+                     assessed: tuple[Enrichment, Verdict] | None = None) -> Routed:
+    """Score the lead against the person's history (or take `assessed`, scored so
+    already), store the verdict, and owe it the deliveries routing now asks for: new
+    ones are added, unsent ones no longer asked for are cancelled, and nothing already
+    delivered is touched or sent again."""
+    found, verdict = assessed or assess(lead, rules.scoring, history_of(session, row),
+                                        rules.judgement)
     label = latest_label(session, row.id)
     if label is not None:
         verdict = labelled(verdict, label)
@@ -107,6 +111,21 @@ def labelled(verdict: Verdict, label: LabelRow) -> Verdict:
                    reasons=verdict.reasons + (Reason("category", 0, f"{said} by {by}"),))
 
 
+def _unrelated_runs(rows: list[LeadRow], most: int = 64) -> Iterator[list[LeadRow]]:
+    """The rows in order, in runs of at most `most` with no email address twice."""
+    run: list[LeadRow] = []
+    seen: set[str] = set()
+    for row in rows:
+        if len(run) == most or (row.email and row.email in seen):
+            yield run
+            run, seen = [], set()
+        run.append(row)
+        if row.email:
+            seen.add(row.email)
+    if run:
+        yield run
+
+
 @dataclass
 class Rescored:
     leads: int = 0
@@ -136,14 +155,23 @@ def rescore(db: Database, rules: Rulebook, configured: Iterable[str], now: datet
             if not rows:
                 return done
             queued = False
-            for row in rows:
-                before = (row.temperature, row.category)
-                routed = assess_and_route(session, row, lead_of_row(row), rules, configured, now)
-                done.leads += 1
-                done.changed += before != (row.temperature, row.category)
-                done.new_deliveries += len(routed.new)
-                done.cancelled += routed.cancelled
-                queued |= any(d.status == outbox.PENDING for d in routed.new)
+            for run in _unrelated_runs(rows):
+                # The judgement reads a run at once; each lead's history is read before
+                # the run, so no run holds two leads of one person (a later one's
+                # history must see the earlier one as rescored).
+                leads = [lead_of_row(row) for row in run]
+                assessed = assess_many([(lead, history_of(session, row))
+                                        for lead, row in zip(leads, run)],
+                                       rules.scoring, rules.judgement)
+                for row, lead, verdict in zip(run, leads, assessed):
+                    before = (row.temperature, row.category)
+                    routed = assess_and_route(session, row, lead, rules, configured, now,
+                                              verdict)
+                    done.leads += 1
+                    done.changed += before != (row.temperature, row.category)
+                    done.new_deliveries += len(routed.new)
+                    done.cancelled += routed.cancelled
+                    queued |= any(d.status == outbox.PENDING for d in routed.new)
             if queued:
                 announce(session)
             if progress is not None:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Any, Mapping
+from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from connector.domain.enrichment import DomainKind, Enrichment, EnrichmentRules, enrich
 from connector.domain.lead import Lead
@@ -161,6 +161,15 @@ def assess(lead: Lead, rules: ScoringRules, history: History = History(),
     return found, score(lead, found, rules, history, judgement)
 
 
+def assess_many(leads: Sequence[tuple[Lead, History]], rules: ScoringRules,
+                judgement: "Judgement | None" = None) -> list[tuple[Enrichment, Verdict]]:
+    """assess() for many leads at once: the judgement reads them as one batch."""
+    found = [enrich(lead, rules.enrichment) for lead, _ in leads]
+    verdicts = score_many([(lead, f, history) for (lead, history), f in zip(leads, found)],
+                          rules, judgement)
+    return list(zip(found, verdicts))
+
+
 @dataclass(frozen=True)
 class _Ruling:
     category: str
@@ -195,20 +204,40 @@ def _rule_pass(lead: Lead, found: Enrichment, rules: ScoringRules,
                                  signals))
 
 
+def rule_findings(lead: Lead, found: Enrichment, rules: ScoringRules,
+                  history: History = History()) -> Findings:
+    """What the rules find in this lead, as the model reads it."""
+    return _rule_pass(lead, found, rules, history).findings
+
+
 def model_view(lead: Lead, found: Enrichment, rules: ScoringRules,
                history: History = History()) -> View:
     """What the model reads of this lead: the same at training and at intake."""
-    return view_of(lead, _rule_pass(lead, found, rules, history).findings)
+    return view_of(lead, rule_findings(lead, found, rules, history))
 
 
 def score(lead: Lead, found: Enrichment, rules: ScoringRules, history: History = History(),
           judgement: "Judgement | None" = None) -> Verdict:
-    rp = _rule_pass(lead, found, rules, history)
+    return score_many([(lead, found, history)], rules, judgement)[0]
+
+
+def score_many(leads: Sequence[tuple[Lead, Enrichment, History]], rules: ScoringRules,
+               judgement: "Judgement | None" = None) -> list[Verdict]:
+    """score() for many leads; the judgement reads them as one batch (cheaper per lead)."""
+    passes = [_rule_pass(lead, found, rules, history) for lead, found, history in leads]
+    readings: Sequence[Reading | None] = [None] * len(leads)
+    if judgement is not None:
+        readings = judgement.read_many([view_of(lead, rp.findings)
+                                        for (lead, _, _), rp in zip(leads, passes)])
+    return [_verdict(lead, found, rules, history, judgement, rp, reading)
+            for (lead, found, history), rp, reading in zip(leads, passes, readings)]
+
+
+def _verdict(lead: Lead, found: Enrichment, rules: ScoringRules, history: History,
+             judgement: "Judgement | None", rp: _RulePass, reading: "Reading | None") -> Verdict:
     tally, ruling, form_kind = rp.tally, rp.ruling, rp.form_kind
     category, why, review = ruling.category, [f"{ruling.category}: {w}" for w in ruling.why], None
-    reading = None
-    if judgement is not None:
-        reading = judgement.read(view_of(lead, rp.findings))
+    if reading is not None:
         trusted = dict(rules.model.rule_categories).get(ruling.category)
         if not ruling.hard and not (trusted is not None
                                     and reading.category.get(ruling.category, 0) >= trusted

@@ -87,8 +87,8 @@ def view_of(lead: Lead, found: Findings) -> View:
             tokens.append(f"shape:{shape}")
             if n > 2:
                 tokens.append(f"shape:{shape}:many")
-    letters = [c for c in message if c.isalpha()]
-    if len(letters) > 20 and sum(c.isupper() for c in letters) > 0.6 * len(letters):
+    letters = sum(map(str.isalpha, message))
+    if letters > 20 and sum(map(str.isupper, message)) > 0.6 * letters:
         tokens.append("shape:shouting")
     if lead.files:
         tokens.append("has:file")

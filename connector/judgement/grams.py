@@ -70,39 +70,50 @@ class CharGrams:
             code = (code << self.bits) | ids[c]
         return code | (len(term) << _LENGTH_SHIFT)
 
-    def find(self, texts: Sequence[str]) -> list[tuple[np.ndarray, np.ndarray, np.ndarray]]:
-        """For each vocabulary, (columns, counts, idf) of its n-grams in its text."""
-        joined, tags = [], []
-        for part, text in enumerate(texts):
-            words = text.lower().split()
-            if words:
-                joined.append(" " + " ".join(words) + " ")
-                tags.append((part, len(joined[-1])))
+    def find(self, texts: Sequence[Sequence[str]]
+             ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+        """The n-grams of many leads at once: texts[lead][vocabulary] is the text that
+        vocabulary reads. Gives (lead, vocabulary, column, count, idf) per distinct
+        n-gram found, ordered by lead, then vocabulary."""
+        joined, tags, leads = [], [], []
+        for lead, parts in enumerate(texts):
+            for part, text in enumerate(parts):
+                words = text.lower().split()
+                if words:
+                    joined.append(" " + " ".join(words) + " ")
+                    tags.append(part << _PART_SHIFT)
+                    leads.append(lead)
         if not joined:
-            empty = (self.columns[:0], self.columns[:0], self.idf[:0])
-            return [empty] * self.parts
+            nothing = self.columns[:0]
+            return nothing, nothing, nothing, nothing, self.idf[:0]
+        sizes = [len(j) for j in joined]
         codes = np.frombuffer("".join(joined).encode("utf-32-le"), dtype=np.uint32)
         known = codes < len(self.table)
         chars = self.table[np.where(known, codes, 0)]
-        tag = np.repeat(np.array([p << _PART_SHIFT for p, _ in tags], dtype=np.uint64),
-                        [n for _, n in tags])
+        tag = np.repeat(np.array(tags, dtype=np.uint64), sizes)
+        owner = np.repeat(np.array(leads, dtype=np.int64), sizes)
         spaces = np.concatenate(([0], np.cumsum(chars == self.space)))
         size = len(chars)
-        found = []
+        found, at_lead = [], []
         code = chars
         bits = np.uint64(self.bits)
         for n in range(2, self.high + 1):
             code = (code[:-1] << bits) | chars[n - 1:]
             if n < self.low:
                 continue
-            # The window at p of length n: a space at p+1 .. p+n-2 means it crosses words.
+            # The window at p of length n: a space at p+1 .. p+n-2 means it crosses words
+            # (and a window from one text into the next always does).
             inside = spaces[n - 1:size] - spaces[1:size - n + 2]
             keep = inside == 0
             found.append(code[keep] | tag[:size - n + 1][keep] | np.uint64(n << _LENGTH_SHIFT))
+            at_lead.append(owner[:size - n + 1][keep])
         grams = np.concatenate(found)
         at = np.searchsorted(self.keys, grams)
         at[at == len(self.keys)] = 0
-        where, counts = np.unique(at[self.keys[at] == grams], return_counts=True)
-        bounds = np.searchsorted(where, self.starts).tolist() + [len(where)]
-        return [(self.columns[where[a:b]], counts[a:b], self.idf[where[a:b]])
-                for a, b in zip(bounds, bounds[1:])]
+        hit = self.keys[at] == grams
+        # Keys sort by vocabulary first, so (lead, key) sorts by lead, then vocabulary.
+        pairs, counts = np.unique(np.concatenate(at_lead)[hit] * len(self.keys) + at[hit],
+                                  return_counts=True)
+        lead_of, where = np.divmod(pairs, len(self.keys))
+        part = np.searchsorted(self.starts, where, side="right") - 1
+        return lead_of, part, self.columns[where], counts, self.idf[where]

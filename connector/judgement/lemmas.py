@@ -14,7 +14,7 @@ from __future__ import annotations
 import re
 from collections import Counter
 from functools import lru_cache
-from typing import Iterable, Mapping
+from typing import Callable, Iterable, Mapping
 
 from connector.domain.words import plain
 
@@ -28,7 +28,7 @@ MIN_DOCUMENTS = 2  # a lemma fewer training texts use would get no weight anyway
 
 _LETTERS = re.compile(r"[^\W\d_]{2,}")
 # Serbian Cyrillic -> Gaj's Latin with its diacritics (the dictionary's spelling).
-_GAJ = str.maketrans(dict(zip(
+GAJ = str.maketrans(dict(zip(
     "абвгдђежзијклљмнњопрстћуфхцчџш",
     ["a", "b", "v", "g", "d", "đ", "e", "ž", "z", "i", "j", "k", "l", "lj", "m", "n", "nj",
      "o", "p", "r", "s", "t", "ć", "u", "f", "h", "c", "č", "dž", "š"])))
@@ -36,7 +36,7 @@ _GAJ = str.maketrans(dict(zip(
 
 def words_of(text: str) -> str:
     """The words of a text as the dictionaries spell them: lower case, Latin script."""
-    return " ".join(_LETTERS.findall(text.casefold().translate(_GAJ)))
+    return " ".join(_LETTERS.findall(text.casefold().translate(GAJ)))
 
 
 class Lemmas:
@@ -44,23 +44,38 @@ class Lemmas:
 
     def __init__(self, tables: Mapping[str, Mapping[str, str]]) -> None:
         self.tables = {name: dict(table) for name, table in tables.items()}
-        self._order = [self.tables[name] for name in ORDER if name in self.tables]
+        # Form -> the feature it reads as (the lemma folded plain), worked out once: a
+        # table's few thousand lemmas fold in milliseconds, its forms then cost a look-up.
+        folded = {lemma: _folded(lemma) for table in self.tables.values()
+                  for lemma in set(table.values())}
+        self._features = {name: {form: folded[lemma] for form, lemma in table.items()}
+                          for name, table in self.tables.items()}
+        self._order = [self._features[name] for name in ORDER if name in self._features]
 
     def text(self, words: str, language: str | None) -> str:
         """The words' lemmas, folded plain (no accents), one token each."""
-        name = DICTIONARIES.get(language or "")
-        table = self.tables.get(name, {}) if name else None
+        read = self.reader(language)
         out = []
         for word in words.split():
-            if table is not None:
-                lemma = table.get(word, word)
-            else:
-                lemma = next((t[word] for t in self._order if word in t), word)
-            out.append(_folded(lemma))
+            lemma = read(word)
+            out.append(_folded(word) if lemma is None else lemma)
         return " ".join(w for w in out if w)
 
-    def lemma_of(self, word: str, language: str | None) -> str:
-        return self.text(words_of(word), language)
+    def reader(self, language: str | None) -> Callable[[str], str | None]:
+        """word (as words_of spells it) -> its lemma as a feature in this language, or
+        None for a word the table does not know."""
+        name = DICTIONARIES.get(language or "")
+        if name:
+            return self._features.get(name, {}).get
+        order = self._order
+
+        def read_any(word: str) -> str | None:
+            for table in order:
+                lemma = table.get(word)
+                if lemma is not None:
+                    return lemma
+            return None
+        return read_any
 
     # --- building (training only: needs simplemma) -------------------------------------
 

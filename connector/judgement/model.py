@@ -8,6 +8,7 @@ loading it runs no code. Applying it is a sparse product and a softmax.
 from __future__ import annotations
 
 import json
+import re
 from bisect import bisect_right
 from collections import Counter
 from dataclasses import dataclass
@@ -20,7 +21,7 @@ import numpy as np
 from connector.domain.words import plain
 from connector.judgement.features import View
 from connector.judgement.grams import CharGrams, Vocabulary
-from connector.judgement.lemmas import Lemmas
+from connector.judgement.lemmas import GAJ, Lemmas
 from connector.settings import PACKAGED_JUDGEMENT
 
 FORMAT = 2  # 2: lemmas
@@ -80,6 +81,9 @@ class Judgement:
         self.header = header
         self._names = [f"{name}|{t}" for name, v in vectorisers.items()
                        for t in v.get_feature_names_out()]
+        # Which features could ever be put in words, and as what: worked out once, so
+        # explaining a lead looks only at those.
+        self._sayable = np.array([_sayable(name) for name in self._names], dtype=np.int8)
         # One lead at a time, scikit-learn's per-call checks and NumPy's per-call costs
         # outweigh the sums: the same analysis, counts, idf and norm done in plain Python
         # over the few hundred terms a lead has (test_judgement checks that both give the
@@ -105,7 +109,10 @@ class Judgement:
         # weights for the features a lead has.
         self._weights = np.ascontiguousarray(
             np.hstack([category.coef.T, temperature.coef.T]), dtype=np.float64)
-        self._split = len(category.classes)
+        self._columns = (slice(0, len(category.classes)),
+                         slice(len(category.classes), self._weights.shape[1]))
+        # Per feature, the sum of each head's weights: what "the other classes" weigh.
+        self._head_sums = tuple(self._weights[:, cols].sum(axis=1) for cols in self._columns)
         self._bias = (category.intercept.astype(np.float64),
                       temperature.intercept.astype(np.float64))
 
@@ -124,68 +131,99 @@ class Judgement:
 
     def row(self, view: View) -> tuple[np.ndarray, np.ndarray]:
         """One view's features: (indices, values), as features() would give them."""
-        found = (self._chars.find([getattr(view, f) for f in self._char_fields])
-                 if self._chars else [])
-        for _, analyse, vocabulary in self._words:
+        _, indices, values = self.rows([view])
+        return indices, values
+
+    def rows(self, views: Sequence[View]) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Many views' features as a sparse matrix's rows (indptr, indices, values), as
+        features() would give them, without scikit-learn's per-call checks."""
+        parts: list[tuple[np.ndarray, ...]] = []  # (lead, part, column, count, idf)
+        if self._chars:
+            parts.append(self._chars.find([[getattr(view, f) for f in self._char_fields]
+                                           for view in views]))
+        for part, (field, analyse, vocabulary) in enumerate(self._words,
+                                                            start=len(self._char_fields)):
             # Words: a few dozen per lead, where plain Python is quicker than arrays.
-            text = field_text(view, _, self.lemmas)
-            hits = [(*vocabulary[t], n) for t, n in Counter(analyse(text)).items()
+            hits = [(lead, *vocabulary[t], n) for lead, view in enumerate(views)
+                    for t, n in Counter(analyse(field_text(view, field, self.lemmas))).items()
                     if t in vocabulary]
-            found.append((np.array([h[0] for h in hits], dtype=np.int64),
-                          np.array([h[2] for h in hits], dtype=np.float64),
-                          np.array([h[1] for h in hits], dtype=np.float64)))
-        indices: list[np.ndarray] = []
-        values: list[np.ndarray] = []
-        for columns, counts, idf in found:
-            if len(columns):
-                w = (1.0 + np.log(counts)) * idf  # sublinear tf, idf, then each part's norm
-                indices.append(columns)
-                values.append(w / np.sqrt(w @ w))
-        if not indices:
-            return np.zeros(0, dtype=np.int64), np.zeros(0)
-        return np.concatenate(indices), np.concatenate(values)
+            lead, column, idf, count = (np.array(c) for c in zip(*hits)) if hits else \
+                (np.zeros(0, dtype=np.int64),) * 4
+            parts.append((lead.astype(np.int64), np.full(len(hits), part),
+                          column.astype(np.int64), count.astype(np.float64),
+                          idf.astype(np.float64)))
+        lead, part, column, count, idf = (np.concatenate(c) for c in zip(*parts))
+        w = (1.0 + np.log(count)) * idf  # sublinear tf, idf, then each part's norm
+        group = lead * (len(self._char_fields) + len(self._words)) + part
+        w /= np.sqrt(np.bincount(group, weights=w * w))[group]
+        order = np.argsort(lead, kind="stable")
+        indptr = np.searchsorted(lead[order], np.arange(len(views) + 1))
+        return indptr, column[order], w[order]
 
     def read(self, view: View) -> Reading:
-        idx, val = self.row(view)
-        words = _Words(view.written, view.private,
-                       lambda word: self.lemmas.lemma_of(word, view.language))
-        present = self._weights[idx]  # features this lead has x every class of both heads
-        logits = val @ present
-        readings = []
-        for head, bias, cols in ((self.category, self._bias[0], slice(0, self._split)),
-                                 (self.temperature, self._bias[1], slice(self._split, None))):
-            z = logits[cols] + bias
-            p = np.exp(z - z.max())
-            p /= p.sum()
-            k = int(p.argmax())
-            readings.append((dict(zip(head.classes, p.round(4).tolist())),
-                             self._why(idx, val, present[:, cols], k, words)))
-        (pc, why_c), (pt, why_t) = readings
-        return Reading(pc, pt, why_c, why_t)
+        return self.read_many([view])[0]
 
-    def _why(self, idx: np.ndarray, val: np.ndarray, present: np.ndarray, k: int,
-             words: "_Words", most: int = 3) -> tuple[str, ...]:
-        """The lead's own words, then the findings, that pushed hardest toward class k
-        (against the other classes' average)."""
-        if not len(idx):
-            return ()
-        classes = present.shape[1]
-        others = (present.sum(axis=1) - present[:, k]) / max(classes - 1, 1)
-        weights = (present[:, k] - others) * val
-        top = np.argpartition(-weights, 24)[:25] if len(weights) > 25 else np.arange(len(weights))
-        said: list[str] = []
-        findings: list[str] = []
-        for j in top[np.argsort(-weights[top])].tolist():
-            if weights[j] <= 0 or (len(said) >= most and len(findings) >= most):
-                break
-            name = self._names[idx[j]]
-            bucket = findings if _is_finding(name) else said
-            if len(bucket) >= most:
-                continue
-            phrase = describe(name, words)
-            if phrase and phrase not in bucket:
-                bucket.append(phrase)
-        return tuple(said + findings)
+    def read_many(self, views: Sequence[View]) -> list[Reading]:
+        """Many leads at once (a batch shares the array work: cheaper per lead)."""
+        if not views:
+            return []
+        indptr, idx, val = self.rows(views)
+        logits = _product(indptr, idx, val, self._weights)
+        lead = np.repeat(np.arange(len(views)), np.diff(indptr))
+        heads = []
+        for h, (head, bias) in enumerate(((self.category, self._bias[0]),
+                                          (self.temperature, self._bias[1]))):
+            cols = self._columns[h]
+            p = _softmax(logits[:, cols] + bias)
+            best = p.argmax(axis=1)
+            heads.append((head.classes, p.round(4).tolist(),
+                          self._strongest(h, lead, idx, val, best + cols.start)))
+        out = []
+        for i, view in enumerate(views):
+            words = _Words(view.written, view.private, self.lemmas.reader(view.language))
+            said: dict[int, str | None] = {}  # the two heads often weigh the same features
+            (cc, pc, wc), (ct, pt, wt) = heads
+            out.append(Reading(dict(zip(cc, pc[i])), dict(zip(ct, pt[i])),
+                               self._why(wc[i], words, said), self._why(wt[i], words, said)))
+        return out
+
+    def _strongest(self, head: int, lead: np.ndarray, idx: np.ndarray, val: np.ndarray,
+                   best: np.ndarray) -> list[tuple[list[int], list[int]]]:
+        """Per lead, the features that can be put in words and pushed toward its class
+        (against the other classes' average), strongest first: (words, findings)."""
+        classes = self._columns[head].stop - self._columns[head].start
+        own = self._weights[idx, best[lead]]
+        weight = (own - (self._head_sums[head][idx] - own) / max(classes - 1, 1)) * val
+        kind = self._sayable[idx]
+        at = np.flatnonzero((weight > 0) & (kind != _NEVER))
+        at = at[np.lexsort((-weight[at], kind[at], lead[at]))]
+        groups = lead[at] * 3 + kind[at]
+        bounds = np.searchsorted(groups, np.arange(len(best) * 3 + 1))
+        # Only the strongest TRIES of each lead's kind are ever looked at.
+        keep = np.arange(len(at)) - bounds[groups] < _TRIES
+        at, groups = at[keep], groups[keep]
+        bounds = np.searchsorted(groups, np.arange(len(best) * 3 + 1)).tolist()
+        features = idx[at].tolist()
+        return [(features[bounds[3 * i + _SAID]:bounds[3 * i + _SAID + 1]],
+                 features[bounds[3 * i + _FINDING]:bounds[3 * i + _FINDING + 1]])
+                for i in range(len(best))]
+
+    def _why(self, strongest: tuple[list[int], list[int]], words: "_Words",
+             said: dict[int, str | None], most: int = 3) -> tuple[str, ...]:
+        """The lead's own words, then the findings, that weighed most: a few of each."""
+        out: list[str] = []
+        for features in strongest:
+            found: list[str] = []
+            for feature in features:
+                phrase = said.get(feature, "")
+                if phrase == "":
+                    phrase = said[feature] = describe(self._names[feature], words)
+                if phrase and phrase not in found:
+                    found.append(phrase)
+                    if len(found) == most:
+                        break
+            out += found
+        return tuple(out)
 
     # --- the artefact ---------------------------------------------------------------
 
@@ -257,22 +295,41 @@ _TOKEN_WORDS = {
 
 
 class _Words:
-    """The message's and the form's words as written, and the same plain, searchable."""
+    """The message's and the form's words as written, and the same plain, searchable.
+
+    Built for every lead, so it folds the whole text at once: plain() breaks words
+    exactly where the written text has neither a letter nor a digit, so its words
+    line up one for one with the written runs of letters and digits.
+    """
 
     def __init__(self, written: str, private: str = "",
-                 lemma_of: Callable[[str], str] = lambda word: "") -> None:
+                 lemma: Callable[[str], str | None] = lambda word: None) -> None:
+        self._written = written
+        self._lemma = lemma
+        self.spans = [m.span() for m in _WORD.finditer(written)]
+        self.folded = plain(written).split()
+        if len(self.folded) != len(self.spans):  # a folding that broke a word in two
+            self.folded = [plain(written[a:b]).strip() or "_" for a, b in self.spans]
         withheld = set(private.split())
-        self.lemma_of = lemma_of
-        self.written = written.split()
         # A word of the person's name or company folds to "": never found, never quoted.
-        self.folded = [w if w not in withheld else "" for w in
-                       (plain(w).strip() for w in self.written)]
+        self.folded = [w if w not in withheld else "" for w in self.folded]
         self.text = " " + " ".join(self.folded) + " "
         starts, at = [], 1
         for word in self.folded:
             starts.append(at)
             at += len(word) + 1
         self.starts = starts
+        self._lemmas: dict[str, int] | None = None
+
+    def _quoted(self, first: int, last: int) -> str:
+        """Words first..last as written, whole ("e-mail", "http://x.io"), in quotes."""
+        a, b = self.spans[first][0], self.spans[last][1]
+        text = self._written
+        while a > 0 and not text[a - 1].isspace():
+            a -= 1
+        while b < len(text) and not text[b].isspace():
+            b += 1
+        return f'"{text[a:b].strip(_PUNCTUATION)}"'
 
     def find(self, needle: str) -> str | None:
         """The written word(s) whose plain form holds the n-gram: "pokličite", not "poklicite"."""
@@ -283,24 +340,61 @@ class _Words:
             word = self.folded[i] if i >= 0 else ""
             if word and any(c.isalpha() for c in word):
                 if len(wanted) == 1:
-                    return f'"{self.written[i].strip(_PUNCTUATION)}"'
-                if i + 1 < len(self.written):
-                    return (f'"{self.written[i].strip(_PUNCTUATION)} '
-                            f'{self.written[i + 1].strip(_PUNCTUATION)}"')
+                    return self._quoted(i, i)
+                if i + 1 < len(self.spans):
+                    return self._quoted(i, i + 1)
             at = self.text.find(wanted[0], at + 1) if len(wanted) == 1 else -1
         return None
 
     def find_lemma(self, lemma: str) -> str | None:
         """The first written word (never a name) that is a form of lemma."""
-        for word, folded in zip(self.written, self.folded):
-            if folded and self.lemma_of(word) == lemma:
-                return f'"{word.strip(_PUNCTUATION)}"'
-        return None
+        if self._lemmas is None:
+            self._lemmas = {}
+            for i, ((a, b), folded) in enumerate(zip(self.spans, self.folded)):
+                if len(folded) >= 2 and folded.isalpha():
+                    read = self._lemma(self._written[a:b].casefold().translate(GAJ))
+                    self._lemmas.setdefault(folded if read is None else read, i)
+        i = self._lemmas.get(lemma)
+        return None if i is None else self._quoted(i, i)
+
+
+_WORD = re.compile(r"[^\W_]+")
+_PUNCTUATION = ".,;:!?()[]{}\"'«»„“”‚‘’-–—/"
 
 
 def _is_finding(feature: str) -> bool:
     """A finding of the rules ("tokens|form:quote"), not a word ("tokens|pozvati")."""
     return feature.startswith("tokens|") and ":" in feature
+
+
+def _product(indptr: np.ndarray, indices: np.ndarray, values: np.ndarray,
+             weights: np.ndarray) -> np.ndarray:
+    """Sparse rows times the weights: every lead's logits for every class."""
+    if len(indptr) == 2:  # one lead: a gather is cheaper than building a matrix
+        return (values @ weights[indices])[None, :]
+    from scipy.sparse import csr_matrix
+
+    rows = csr_matrix((values, indices, indptr), shape=(len(indptr) - 1, len(weights)))
+    return np.asarray(rows @ weights)
+
+
+def _softmax(z: np.ndarray) -> np.ndarray:
+    p = np.exp(z - z.max(axis=1, keepdims=True))
+    return p / p.sum(axis=1, keepdims=True)
+
+
+_NEVER, _SAID, _FINDING = 0, 1, 2
+# Features looked at per kind to find three that can be said: a word's n-grams often
+# point to the same word, and some are not found as written (or are in a name).
+_TRIES = 24
+
+
+def _sayable(feature: str) -> int:
+    """_FINDING, _SAID (a word or n-gram, when found as written) or _NEVER."""
+    source, _, term = feature.partition("|")
+    if _is_finding(feature):
+        return _FINDING if term.startswith("evidence:") or term in _TOKEN_WORDS else _NEVER
+    return _SAID if len(term.strip()) >= 3 else _NEVER
 
 
 def describe(feature: str, words: _Words) -> str | None:
@@ -317,8 +411,6 @@ def describe(feature: str, words: _Words) -> str | None:
         return None
     return words.find(needle)
 
-
-_PUNCTUATION = ".,;:!?()[]{}\"'«»„“”‚‘’-–—/"
 
 
 @lru_cache(maxsize=4)

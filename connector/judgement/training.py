@@ -17,7 +17,7 @@ import numpy as np
 from connector.domain.enrichment import enrich
 from connector.domain.lead import Lead, MappingError
 from connector.domain.mapping import map_submission
-from connector.domain.scoring import ScoringRules, model_view, score
+from connector.domain.scoring import History, ScoringRules, model_view, score_many
 from connector.domain.submission import ParseError, RawRequest
 from connector.intake import parse
 from connector.judgement.corpus import Business, Labelled
@@ -156,13 +156,16 @@ def evaluate(judgement: Judgement | None, items: Sequence[Example],
              rules: Rulebook) -> Figures:
     """Score every example with its business's rules and this judgement, as intake would."""
     figures = Figures()
-    cache: dict[str, ScoringRules] = {}
+    by_business: dict[str, list[Example]] = {}
     for e in items:
-        slug = e.item.business.slug
-        if slug not in cache:
-            cache[slug] = business_rules(rules.scoring, e.item.business)
-        verdict = score(e.lead, enrich(e.lead, cache[slug].enrichment), cache[slug],
-                        judgement=judgement)
+        by_business.setdefault(e.item.business.slug, []).append(e)
+    verdicts = {}
+    for group in by_business.values():
+        rules_ = business_rules(rules.scoring, group[0].item.business)
+        leads = [(e.lead, enrich(e.lead, rules_.enrichment), History()) for e in group]
+        verdicts.update(zip((id(e) for e in group), score_many(leads, rules_, judgement)))
+    for e in items:
+        verdict = verdicts[id(e)]
         label = e.item.category.value
         figures.n += 1
         figures.per_class[label] += 1

@@ -98,6 +98,26 @@ def test_rescore_applies_new_rules_without_resending(client, runtime, settings, 
     assert (lead.category, deliveries) == ("prospect", {("mailchimp", "waiting_for_config")})
 
 
+def test_rescore_with_the_same_rules_changes_nothing_even_for_a_person_writing_again(
+        client, runtime, settings):
+    ids = [post(client, f) for f in (COLD, HOT, dict(HOT, email=COLD["email"], form_name="Demo"),
+                                     JOB, dict(COLD, message="Še vedno me zanima cenik."))]
+
+    def verdicts():
+        with runtime.db.transaction() as s:
+            return [(r.temperature, r.category, r.score, r.reasons, r.enrichment["lifecycle"])
+                    for r in (s.get(LeadRow, i) for i in ids)]
+    before = verdicts()
+    env = {"CONNECTOR_DATABASE_URL": settings.resolved_database_url,
+           "CONNECTOR_DATA_DIR": str(settings.data_dir), "CONNECTOR_WEBHOOK_TOKEN": TOKEN}
+
+    result = CliRunner().invoke(cli, ["rescore", "--all"], env=env, catch_exceptions=False)
+
+    assert "5 leads rescored, 0 changed temperature or category" in result.output, result.output
+    assert verdicts() == before
+    assert [v[-1] for v in before] == ["new", "new", "returning", "new", "returning"]
+
+
 def test_rescore_cancels_what_is_no_longer_owed(client, runtime, settings, tmp_path):
     cold = post(client, COLD)
     tuned = tmp_path / "tuned"

@@ -191,3 +191,31 @@ def test_packed_character_ngrams_are_scikit_learns_on_any_text(text, meta):
     assert got.keys() == set(expected.indices.tolist())
     for j, v in zip(expected.indices, expected.data):
         assert got[j] == pytest.approx(v, rel=1e-5)
+    # In a batch, no n-gram reaches from one lead's text into the next one's.
+    views = [view, View(text=meta, meta=text, tokens=""), view]
+    indptr, idx, val = judgement.rows(views)
+    expected = judgement.features(views).tocsr()
+    for i in range(len(views)):
+        a, b = indptr[i], indptr[i + 1]
+        got = dict(zip(idx[a:b].tolist(), val[a:b].tolist()))
+        row = expected[i]
+        assert got.keys() == set(row.indices.tolist())
+        for j, v in zip(row.indices, row.data):
+            assert got[j] == pytest.approx(v, rel=1e-5)
+
+
+def test_a_batch_reads_every_lead_as_it_would_be_read_alone(small):
+    from connector.judgement.features import View
+
+    judgement = RULES.judgement
+    views = [e.view for e in small[:80]]
+    views.insert(40, View(text="", meta="", tokens=""))  # nothing to read at all
+    together = judgement.read_many(views)
+    assert len(together) == len(views)
+    for view, reading in zip(views, together):
+        alone = judgement.read(view)
+        assert reading.category == pytest.approx(alone.category, abs=2e-4)
+        assert reading.temperature == pytest.approx(alone.temperature, abs=2e-4)
+        assert (reading.why_category, reading.why_temperature) == \
+            (alone.why_category, alone.why_temperature)
+    assert judgement.read_many([]) == []
