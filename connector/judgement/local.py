@@ -54,7 +54,8 @@ def labelled_leads(session: Session, rules: Rulebook) -> list[training.Example]:
         lead = lead_of_row(lead_row)
         view = model_view(lead, enrich(lead, rules.scoring.enrichment), rules.scoring)
         item = Labelled(f"lead-{lead_row.id}", business, "", category, temperature, {})
-        examples.append(training.Example(item, lead, view, LOCAL_WEIGHT))
+        examples.append(training.Example(item, lead, view, LOCAL_WEIGHT,
+                                         bare=training.bare_view(lead, rules.scoring)))
     return examples
 
 
