@@ -21,13 +21,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
+from connector.domain.enrichment import enrich  # noqa: E402
 from connector.domain.mapping import map_submission  # noqa: E402
 from connector.domain.scoring import History, assess, assess_many, rule_findings  # noqa: E402
-from connector.domain.enrichment import enrich  # noqa: E402
-from connector.judgement.features import view_of  # noqa: E402
 from connector.domain.words import plain  # noqa: E402
 from connector.intake import parse  # noqa: E402
 from connector.intake.capture import raw_request_from_file  # noqa: E402
+from connector.judgement.features import view_of  # noqa: E402
 from connector.judgement.model import Judgement  # noqa: E402
 from connector.rulebook import Rulebook  # noqa: E402
 from connector.settings import PACKAGED_JUDGEMENT, PROJECT_ROOT  # noqa: E402

@@ -412,7 +412,6 @@ def describe(feature: str, words: _Words) -> str | None:
     return words.find(needle)
 
 
-
 @lru_cache(maxsize=4)
 def _load(path: Path, mtime_ns: int) -> Judgement:
     return Judgement.load(path)

@@ -93,7 +93,6 @@ def bare_view(lead: Lead, rules: ScoringRules) -> View | None:
     return model_view(bare, enrich(bare, rules.enrichment), rules)
 
 
-
 def fit(train: Sequence[Example], header: dict | None = None) -> Judgement:
     from sklearn.feature_extraction.text import TfidfVectorizer
     from sklearn.linear_model import LogisticRegression
