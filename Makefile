@@ -25,8 +25,10 @@ install-test: $(VENV)/.installed-test
 run: install
 	$(BIN)/connector serve
 
+# Two workers, one per core: the judgement's measurements (tests marked with the
+# xdist group "judgement") run on one while the rest of the suite runs on the other.
 test: install-test
-	$(BIN)/python -m pytest
+	$(BIN)/python -m pytest -n 2 --dist loadgroup
 
 # Every benchmark prints its figures even when an earlier one misses its target;
 # the exit status still says whether any did.

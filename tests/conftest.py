@@ -110,8 +110,23 @@ def client(app):
     return app.test_client()
 
 
+def pytest_sessionfinish(session):
+    """On a pytest-xdist worker: hand the figures measured here to the controller."""
+    if hasattr(session.config, "workeroutput"):
+        from tests.unit.test_classifier_accuracy import REPORT
+        session.config.workeroutput["report"] = json.dumps(REPORT)
+
+
+@pytest.hookimpl(optionalhook=True)
+def pytest_testnodedown(node, error):
+    """On the controller: the figures a worker measured (see pytest_sessionfinish)."""
+    from tests.unit.test_classifier_accuracy import REPORT
+    REPORT.update(json.loads(getattr(node, "workeroutput", {}).get("report", "{}")))
+
+
 def pytest_terminal_summary(terminalreporter):
-    """Figures some tests measure (classifier accuracy), shown after every run."""
+    """Figures some tests measure (classifier accuracy), shown after every run, with or
+    without workers."""
     from tests.unit.test_classifier_accuracy import REPORT
     for name, report in REPORT.items():
         first, *rest = report.splitlines()

@@ -16,6 +16,9 @@ from connector.settings import PACKAGED_JUDGEMENT, PROJECT_ROOT
 from tests.unit.test_classifier_accuracy import REPORT
 
 CORPUS = PROJECT_ROOT / "corpus"
+# One worker takes all of this module (make test runs two): the examples are built once
+# and the cross-validation's training runs beside the rest of the suite.
+pytestmark = pytest.mark.xdist_group("judgement")
 # Floors: what the packaged judgement reached on the frozen split when it was built,
 # less a little. Raise them as the judgement improves; never lower them to pass.
 FLOOR = {"temperature": 0.93, "category": 0.91, "genuine_as_junk": 0}
@@ -30,6 +33,11 @@ def rules():
 @pytest.fixture(scope="module")
 def data():
     return corpus.load(CORPUS)
+
+
+@pytest.fixture(scope="module")
+def everything(rules, data):
+    return training.examples(list(data), rules)
 
 
 def test_the_packaged_judgement_was_built_from_this_corpus(rules, data):
@@ -49,8 +57,9 @@ def test_the_corpus_is_large_varied_and_split_by_business(data):
     assert len(set(data.split_of.values())) == 3
 
 
-def test_frozen_test_split(rules, data):
-    test = training.examples(data.split("test"), rules)
+def test_frozen_test_split(rules, data, everything):
+    frozen = {i.id for i in data.split("test")}
+    test = [e for e in everything if e.item.id in frozen]
     figures = training.evaluate(rules.judgement, test, rules)
     REPORT["judgement on the frozen test split"] = (
         f"{figures.summary()} (targets: temperature {TARGET['temperature']:.0%}, category "
@@ -67,8 +76,7 @@ def test_frozen_test_split(rules, data):
     ("by business (5 folds)", lambda e: e.item.business.slug, 5, (0.93, 0.93)),
     ("leave one language out", lambda e: e.item.lang, None, (0.86, 0.86)),
 ])
-def test_grouped_cross_validation(rules, data, name, key, folds, floor):
-    everything = training.examples(list(data), rules)
+def test_grouped_cross_validation(rules, everything, name, key, folds, floor):
     figures = training.grouped_cross_validation(everything, rules, key, folds)
     REPORT[f"grouped cross-validation {name}"] = figures.summary()
     assert figures.temperature_accuracy >= floor[0]
