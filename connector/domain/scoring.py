@@ -216,6 +216,14 @@ def model_view(lead: Lead, found: Enrichment, rules: ScoringRules,
     return view_of(lead, rule_findings(lead, found, rules, history))
 
 
+def model_view_and_evidence(lead: Lead, found: Enrichment, rules: ScoringRules,
+                            history: History = History()) -> tuple[View, str | None]:
+    """model_view(), and the category hard evidence gives the lead on its own (a
+    competitor's domain, bot signals, …; None when the model is asked)."""
+    rp = _rule_pass(lead, found, rules, history)
+    return view_of(lead, rp.findings), rp.ruling.category if rp.ruling.hard else None
+
+
 def score(lead: Lead, found: Enrichment, rules: ScoringRules, history: History = History(),
           judgement: "Judgement | None" = None) -> Verdict:
     return score_many([(lead, found, history)], rules, judgement)[0]

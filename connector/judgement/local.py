@@ -14,7 +14,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from connector.domain.enrichment import enrich
-from connector.domain.scoring import ScoringRules, model_view
+from connector.domain.scoring import ScoringRules, model_view_and_evidence
 from connector.judgement import training
 from connector.judgement.corpus import Business, Labelled
 from connector.judgement.model import Judgement
@@ -52,10 +52,12 @@ def labelled_leads(session: Session, rules: Rulebook) -> list[training.Example]:
             Temperature.COLD if category.is_junk
             else label.temperature or lead_row.temperature or Temperature.COLD)
         lead = lead_of_row(lead_row)
-        view = model_view(lead, enrich(lead, rules.scoring.enrichment), rules.scoring)
+        view, evidence = model_view_and_evidence(lead, enrich(lead, rules.scoring.enrichment),
+                                                 rules.scoring)
         item = Labelled(f"lead-{lead_row.id}", business, "", category, temperature, {})
         examples.append(training.Example(item, lead, view, LOCAL_WEIGHT,
-                                         bare=training.bare_view(lead, rules.scoring)))
+                                         bare=training.bare_view(lead, rules.scoring),
+                                         evidence=evidence))
     return examples
 
 

@@ -15,6 +15,7 @@ from connector.judgement import corpus, training
 from connector.judgement.model import Judgement, Reading
 from connector.rulebook import Rulebook
 from connector.settings import PACKAGED_JUDGEMENT, PROJECT_ROOT
+from connector.vocabulary import Category, Temperature
 from tests.unit.test_judgement_quality import CORPUS
 
 RULES = Rulebook.load(PROJECT_ROOT / "mappings", PACKAGED_JUDGEMENT)
@@ -219,3 +220,38 @@ def test_a_batch_reads_every_lead_as_it_would_be_read_alone(small):
         assert (reading.why_category, reading.why_temperature) == \
             (alone.why_category, alone.why_temperature)
     assert judgement.read_many([]) == []
+
+
+def test_a_rival_known_by_its_domain_teaches_the_category_model_nothing(small):
+    """A rival writing from its own domain often poses as a buyer; the rules know that
+    domain, and learning its buyer's words as a competitor's would take genuine price
+    questions for competitors."""
+    buyers = [e for e in small if e.item.category.value == "prospect"][:40]
+
+    def posing(evidence):
+        return [replace(e, item=replace(e.item, category=Category.COMPETITOR),
+                        evidence=evidence) for e in buyers]
+
+    def competitor_share(judgement):
+        return np.mean([r.category["competitor"] for r in
+                        judgement.read_many([e.view for e in buyers])])
+
+    by_domain = training.fit(small + posing("competitor"))
+    by_words = training.fit(small + posing(None))
+    assert competitor_share(by_domain) < 0.2
+    assert competitor_share(by_words) > 0.4
+    assert competitor_share(by_domain) == pytest.approx(
+        competitor_share(training.fit(small)), abs=0.1)
+
+
+def test_examples_know_what_the_rules_decide_by_hard_evidence():
+    rules = Rulebook.load(PROJECT_ROOT / "mappings", None)
+    business = corpus.Business("t", "roofer", ("en",), ("our-roofs.com",), ("rival.com",), ())
+    item = corpus.Labelled("t-1", business, "en", Category.COMPETITOR,
+                           Temperature.COLD,
+                           {"email": "ana@rival.com", "message": "What do you charge per m2?"})
+    buyer = replace(item, id="t-2", category=Category.PROSPECT,
+                    fields={"email": "ana@gmail.com", "message": "What do you charge per m2?"})
+    rival, prospect = training.examples([item, buyer], rules)
+    assert rival.evidence == "competitor"
+    assert prospect.evidence is None
