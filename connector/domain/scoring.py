@@ -213,7 +213,7 @@ def rule_findings(lead: Lead, found: Enrichment, rules: ScoringRules,
 def model_view(lead: Lead, found: Enrichment, rules: ScoringRules,
                history: History = History()) -> View:
     """What the model reads of this lead: the same at training and at intake."""
-    return view_of(lead, rule_findings(lead, found, rules, history))
+    return model_view_and_evidence(lead, found, rules, history)[0]
 
 
 def model_view_and_evidence(lead: Lead, found: Enrichment, rules: ScoringRules,
