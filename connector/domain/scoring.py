@@ -459,6 +459,10 @@ def _category(lead: Lead, found: Enrichment, text: str, rules: ScoringRules,
                               ("competitor", rules.competitor_domains)):
         if _domain_in(domain, domains):
             return _Ruling(category, [f"address at {domain}"], True, ())
+    if lead.company and (rival := _rival_named(lead.company, rules.competitor_domains)):
+        # A rival writing from free mail still names its firm in the company field.
+        return _Ruling("competitor", [f"company {lead.company!r} names the rival {rival}"],
+                       True, ())
     evidence: dict[str, tuple[int, list[str]]] = {}
     everything = plain(" ".join(t for t in (lead.subject, lead.message, lead.first_name,
                                             lead.last_name, lead.company) if t))
@@ -536,6 +540,35 @@ def _data_quality(lead: Lead, found: Enrichment, rules: ScoringRules) -> int:
               + (q["company"] if lead.company else 0)
               + (q["message"] if lead.message else 0))
     return min(points, 100)
+
+
+def _rival_named(company: str, domains: frozenset[str]) -> str | None:
+    """The competitor domain whose name a company field gives ("Jadran Spedicija d.o.o."
+    for jadran-spedicija.hr), or the larger part of its start ("Notfallkurse Süd" for
+    notfallkurse-sued-graz.at); None when it names none."""
+    written = _skeleton(company)
+    if len(written) < _RIVAL_NAME_LENGTH:
+        return None
+    for domain in sorted(domains):
+        # The name is the domain's longest label but the last (rival.co.uk: "rival").
+        name = _skeleton(max(domain.split(".")[:-1] or [domain], key=len))
+        if len(name) >= _RIVAL_NAME_LENGTH and (
+                name in written or (name.startswith(written) and 2 * len(written) >= len(name))):
+            return domain
+    return None
+
+
+# The shortest rival's name looked for: shorter ones ("auto", "abc") match by chance.
+_RIVAL_NAME_LENGTH = 6
+
+
+def _skeleton(text: str) -> str:
+    """Letters and digits only, German umlauts written out as plain vowels, so that a
+    domain and the name as written meet: notfallkurse-sued, "Notfallkurse Süd"."""
+    letters = "".join(plain(text).split())
+    for spelled, vowel in (("ue", "u"), ("oe", "o"), ("ae", "a")):
+        letters = letters.replace(spelled, vowel)
+    return letters
 
 
 def _domain_in(domain: str, domains: frozenset[str]) -> bool:

@@ -136,6 +136,23 @@ def test_domain_lists_make_categories(setting, subject, category):
     assert assess(subject, rules_with(**{setting: [domain]}))[1].category == category
 
 
+@pytest.mark.parametrize("company, rival", [
+    ("Jadran Spedicija d.o.o.", True),      # the domain's name, spaced and with a suffix
+    ("NOTFALLKURSE SÜD", True),             # the start of it, the umlaut spelled out there
+    ("Spedicija Horvat", False),            # a word of it is not the name
+    ("Jadran", False),                      # nor is a short start
+    ("Notfallkurse Süd Graz GmbH", True),
+])
+def test_a_rival_named_in_the_company_field_is_a_competitor(company, rival):
+    rules = rules_with(competitor_domains=["jadran-spedicija.hr", "notfallkurse-sued-graz.at"])
+    subject = lead(email="luka.b@gmail.com", company=company,
+                   message="Molim cijenu za FTL Zagreb – Milano.")
+    _, verdict = assess(subject, rules)
+    assert (verdict.category == "competitor") is rival
+    if rival:
+        assert "names the rival" in reasons(verdict)
+
+
 @pytest.mark.parametrize("category, subject", [
     ("customer", lead(message="Smo že vaša stranka, zanima nas podaljšanje pogodbe.")),
     ("job_seeker", lead(message="Pošiljam prošnjo za zaposlitev in življenjepis.")),
