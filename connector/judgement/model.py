@@ -24,7 +24,11 @@ from connector.judgement.grams import CharGrams, Vocabulary
 from connector.judgement.lemmas import GAJ, Lemmas
 from connector.settings import PACKAGED_JUDGEMENT
 
-FORMAT = 2  # 2: lemmas
+FORMAT = 3  # 2: lemmas; 3: the category head's genuine classes split by temperature
+READS = (2, 3)
+# A category head's class is a category, or a genuine one with its temperature
+# ("customer|hot"): see training.category_class. Their probabilities are summed back.
+SUBCLASS = "|"
 PACKAGED = PACKAGED_JUDGEMENT
 # What each vectoriser reads and how; part of the artefact's header, so a change here
 # and an artefact built before it are never mixed.
@@ -111,8 +115,14 @@ class Judgement:
             np.hstack([category.coef.T, temperature.coef.T]), dtype=np.float64)
         self._columns = (slice(0, len(category.classes)),
                          slice(len(category.classes), self._weights.shape[1]))
-        # Per feature, the sum of each head's weights: what "the other classes" weigh.
-        self._head_sums = tuple(self._weights[:, cols].sum(axis=1) for cols in self._columns)
+        # The categories the category head's classes make up, and which class is whose.
+        of = [c.split(SUBCLASS, 1)[0] for c in category.classes]
+        self._categories = tuple(dict.fromkeys(of))
+        self._merge = np.array([[c == k for k in self._categories] for c in of], dtype=np.float64)
+        # A class is explained against the classes of other categories only ("customer|hot"
+        # against neither customer|warm nor customer|cold): per class, their mask.
+        self._rivals = (1.0 - self._merge @ self._merge.T,
+                        1.0 - np.eye(len(temperature.classes)))
         self._bias = (category.intercept.astype(np.float64),
                       temperature.intercept.astype(np.float64))
 
@@ -176,8 +186,12 @@ class Judgement:
             cols = self._columns[h]
             p = _softmax(logits[:, cols] + bias)
             best = p.argmax(axis=1)
-            heads.append((head.classes, p.round(4).tolist(),
-                          self._strongest(h, lead, idx, val, best + cols.start)))
+            why = self._strongest(h, lead, idx, val, best)
+            if h == 0:
+                classes, p = self._categories, p @ self._merge
+            else:
+                classes = head.classes
+            heads.append((classes, p.round(4).tolist(), why))
         out = []
         for i, view in enumerate(views):
             words = _Words(view.written, view.private, self.lemmas.reader(view.language))
@@ -190,10 +204,15 @@ class Judgement:
     def _strongest(self, head: int, lead: np.ndarray, idx: np.ndarray, val: np.ndarray,
                    best: np.ndarray) -> list[tuple[list[int], list[int]]]:
         """Per lead, the features that can be put in words and pushed toward its class
-        (against the other classes' average), strongest first: (words, findings)."""
-        classes = self._columns[head].stop - self._columns[head].start
-        own = self._weights[idx, best[lead]]
-        weight = (own - (self._head_sums[head][idx] - own) / max(classes - 1, 1)) * val
+        (against the average of other categories' classes), strongest first: (words,
+        findings). best: each lead's class, counted within the head."""
+        cols, rivals = self._columns[head], self._rivals[head]
+        weights = self._weights[idx, cols]  # every class's weight of each lead's features
+        mine = best[lead]
+        own = weights[np.arange(len(idx)), mine]
+        against = rivals[mine]
+        weight = (own - (weights * against).sum(axis=1)
+                  / np.maximum(against.sum(axis=1), 1)) * val
         kind = self._sayable[idx]
         at = np.flatnonzero((weight > 0) & (kind != _NEVER))
         at = at[np.lexsort((-weight[at], kind[at], lead[at]))]
@@ -254,9 +273,9 @@ class Judgement:
 
         with np.load(path, allow_pickle=False) as data:
             header = json.loads(str(data["header"]))
-            if header.get("format") != FORMAT:
+            if header.get("format") not in READS:
                 raise ValueError(f"{path}: judgement format {header.get('format')}, "
-                                 f"this version reads {FORMAT}")
+                                 f"this version reads {', '.join(map(str, READS))}")
             vectorisers = {}
             for name, spec in header["vectorisers"].items():
                 params = {k: tuple(v) if k == "ngram_range" else v

@@ -99,6 +99,24 @@ def test_training_is_reproducible_and_the_artefact_loads_without_pickles(small, 
     assert again.read(view).temperature == pytest.approx(one.read(view).temperature, abs=1e-3)
 
 
+def test_genuine_leads_are_learned_by_temperature_and_read_as_their_category(small):
+    judgement = training.fit(small, {"version": "t"})
+    learned = set(judgement.category.classes)
+    assert {"customer|cold", "prospect|hot"} <= learned and "customer" not in learned
+    categories = {c.value for c in Category}
+    for r in judgement.read_many([e.view for e in small[:40]]):
+        assert set(r.category) <= categories and "prospect" in r.category
+        assert sum(r.category.values()) == pytest.approx(1, abs=1e-3)
+    # The summed probabilities are the sub-classes' own: softmax, then the sum.
+    view = small[0].view
+    idx, val = judgement.row(view)
+    z = judgement.category.coef[:, idx] @ val + judgement.category.intercept
+    p = np.exp(z - z.max()) / np.exp(z - z.max()).sum()
+    customer = sum(q for c, q in zip(judgement.category.classes, p)
+                   if c.startswith("customer|"))
+    assert judgement.read(view).category["customer"] == pytest.approx(customer, abs=1e-3)
+
+
 def test_an_artefact_of_another_format_is_refused(small, tmp_path):
     path = tmp_path / "j.npz"
     training.fit(small, {"version": "t"}).save(path)

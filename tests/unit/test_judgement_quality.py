@@ -16,12 +16,12 @@ from connector.settings import PACKAGED_JUDGEMENT, PROJECT_ROOT
 from tests.unit.test_classifier_accuracy import REPORT
 
 CORPUS = PROJECT_ROOT / "corpus"
-# One worker takes all of this module (make test runs two): the examples are built once
-# and the cross-validation's training runs beside the rest of the suite.
+# One worker takes this module (make test runs two) but for the cross-validation by
+# language, which the other runs: each builds the examples once.
 pytestmark = pytest.mark.xdist_group("judgement")
 # Floors: what the packaged judgement reached on the frozen split when it was built,
 # less a little. Raise them as the judgement improves; never lower them to pass.
-FLOOR = {"temperature": 0.93, "category": 0.91, "genuine_as_junk": 0}
+FLOOR = {"temperature": 0.95, "category": 0.945, "genuine_as_junk": 0}
 TARGET = {"temperature": 0.90, "category": 0.95, "genuine_as_junk": 0}
 
 
@@ -74,7 +74,9 @@ def test_frozen_test_split(rules, data, everything):
 # a language no training text was written in is the hardest case of all.
 @pytest.mark.parametrize("name, key, folds, floor", [
     ("by business (5 folds)", lambda e: e.item.business.slug, 5, (0.93, 0.93)),
-    ("leave one language out", lambda e: e.item.lang, None, (0.86, 0.86)),
+    # Nine trainings on ~15,000 submissions: on the other worker, beside the rest.
+    pytest.param("leave one language out", lambda e: e.item.lang, None, (0.86, 0.86),
+                 marks=pytest.mark.xdist_group("judgement-by-language")),
 ])
 def test_grouped_cross_validation(rules, everything, name, key, folds, floor):
     figures = training.grouped_cross_validation(everything, rules, key, folds)
