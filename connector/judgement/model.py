@@ -83,11 +83,13 @@ class Judgement:
         self.category = category
         self.temperature = temperature
         self.header = header
-        self._names = [f"{name}|{t}" for name, v in vectorisers.items()
-                       for t in v.get_feature_names_out()]
+        terms = {name: v.get_feature_names_out() for name, v in vectorisers.items()}
+        # A feature's name ("text_words|ponudba"), made only when a reason needs it.
+        self._terms = [(name, ts) for name, ts in terms.items()]
+        self._starts = np.cumsum([0] + [len(ts) for ts in terms.values()])[:-1].tolist()
         # Which features could ever be put in words, and as what: worked out once, so
         # explaining a lead looks only at those.
-        self._sayable = np.array([_sayable(name) for name in self._names], dtype=np.int8)
+        self._sayable = np.concatenate([_sayable(name, ts) for name, ts in terms.items()])
         # One lead at a time, scikit-learn's per-call checks and NumPy's per-call costs
         # outweigh the sums: the same analysis, counts, idf and norm done in plain Python
         # over the few hundred terms a lead has (test_judgement checks that both give the
@@ -236,13 +238,18 @@ class Judgement:
             for feature in features:
                 phrase = said.get(feature, "")
                 if phrase == "":
-                    phrase = said[feature] = describe(self._names[feature], words)
+                    phrase = said[feature] = describe(self._name(feature), words)
                 if phrase and phrase not in found:
                     found.append(phrase)
                     if len(found) == most:
                         break
             out += found
         return tuple(out)
+
+    def _name(self, feature: int) -> str:
+        part = bisect_right(self._starts, feature) - 1
+        name, terms = self._terms[part]
+        return f"{name}|{terms[feature - self._starts[part]]}"
 
     # --- the artefact ---------------------------------------------------------------
 
@@ -408,12 +415,16 @@ _NEVER, _SAID, _FINDING = 0, 1, 2
 _TRIES = 24
 
 
-def _sayable(feature: str) -> int:
-    """_FINDING, _SAID (a word or n-gram, when found as written) or _NEVER."""
-    source, _, term = feature.partition("|")
-    if _is_finding(feature):
-        return _FINDING if term.startswith("evidence:") or term in _TOKEN_WORDS else _NEVER
-    return _SAID if len(term.strip()) >= 3 else _NEVER
+def _sayable(source: str, terms: np.ndarray) -> np.ndarray:
+    """Per term of one vectoriser: _FINDING, _SAID (a word or n-gram, when found as
+    written) or _NEVER. Array operations: an artefact has a quarter of a million."""
+    terms = terms.astype(str)
+    said = np.where(np.char.str_len(np.char.strip(terms)) >= 3, _SAID, _NEVER)
+    if source != "tokens":
+        return said.astype(np.int8)
+    finding = np.char.find(terms, ":") >= 0  # as _is_finding: "form:quote", not a lemma
+    named = np.char.startswith(terms, "evidence:") | np.isin(terms, list(_TOKEN_WORDS))
+    return np.where(finding, np.where(named, _FINDING, _NEVER), said).astype(np.int8)
 
 
 def describe(feature: str, words: _Words) -> str | None:
