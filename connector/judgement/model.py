@@ -85,7 +85,7 @@ class Judgement:
         self.header = header
         terms = {name: v.get_feature_names_out() for name, v in vectorisers.items()}
         # A feature's name ("text_words|ponudba"), made only when a reason needs it.
-        self._terms = [(name, ts) for name, ts in terms.items()]
+        self._terms = list(terms.items())
         self._starts = np.cumsum([0] + [len(ts) for ts in terms.values()])[:-1].tolist()
         # Which features could ever be put in words, and as what: worked out once, so
         # explaining a lead looks only at those.

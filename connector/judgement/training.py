@@ -47,6 +47,10 @@ CONTEXT_FREE_WEIGHT = 0.5
 RULES_ALONE = frozenset({Category.COMPETITOR.value})
 
 
+# The smallest group grouped_cross_validation holds out on its own.
+MIN_HELD_OUT = 30
+
+
 @dataclass(frozen=True)
 class Example:
     item: Labelled
@@ -233,8 +237,11 @@ def evaluate(judgement: Judgement | None, items: Sequence[Example],
 
 def grouped_cross_validation(items: Sequence[Example], rules: Rulebook, key,
                              folds: int | None = None) -> Figures:
-    """Train on all groups but one (or one fold of groups), judge the rest; summed."""
-    groups = sorted({key(e) for e in items})
+    """Train on all groups but one (or one fold of groups), judge the rest; summed.
+    A group of fewer than MIN_HELD_OUT submissions (the odd lead in Italian) is only
+    trained on: judging it alone costs a whole training and says nothing."""
+    sizes = Counter(key(e) for e in items)
+    groups = sorted(g for g, n in sizes.items() if n >= MIN_HELD_OUT)
     if folds and folds < len(groups):
         buckets = [groups[i::folds] for i in range(folds)]
     else:

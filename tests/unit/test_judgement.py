@@ -273,3 +273,15 @@ def test_examples_know_what_the_rules_decide_by_hard_evidence():
     rival, prospect = training.examples([item, buyer], rules)
     assert rival.evidence == "competitor"
     assert prospect.evidence is None
+
+
+def test_cross_validation_holds_out_no_group_too_small_to_judge(small, monkeypatch):
+    held, trained = [], []
+    monkeypatch.setattr(training, "fit", lambda train: trained.append(train) or None)
+    monkeypatch.setattr(training, "evaluate",
+                        lambda judgement, test, rules: held.append(test) or training.Figures())
+    rare = small[:training.MIN_HELD_OUT - 1]
+    key = lambda e: "rare" if any(e is r for r in rare) else e.item.lang  # noqa: E731
+    training.grouped_cross_validation(small, RULES, key)
+    assert held and not any(key(e) == "rare" for test in held for e in test)
+    assert all(sum(key(e) == "rare" for e in train) == len(rare) for train in trained)

@@ -73,9 +73,9 @@ def test_frozen_test_split(rules, data, everything):
 # Cross-validation floors (temperature, category), each what it reached less a little:
 # a language no training text was written in is the hardest case of all.
 @pytest.mark.parametrize("name, key, folds, floor", [
-    ("by business (5 folds)", lambda e: e.item.business.slug, 5, (0.93, 0.93)),
+    ("by business (5 folds)", lambda e: e.item.business.slug, 5, (0.945, 0.95)),
     # Nine trainings on ~15,000 submissions: on the other worker, beside the rest.
-    pytest.param("leave one language out", lambda e: e.item.lang, None, (0.86, 0.86),
+    pytest.param("leave one language out", lambda e: e.item.lang, None, (0.87, 0.87),
                  marks=pytest.mark.xdist_group("judgement-by-language")),
 ])
 def test_grouped_cross_validation(rules, everything, name, key, folds, floor):
