@@ -8,9 +8,8 @@ Targets: the rules alone at least 5,000 leads per second (issue 5); the judgemen
 least 2,000 leads per second, loaded in under 1 s, in under 200 MiB of extra memory
 (issue 11). The judgement's part is everything only the model needs: the lead's view
 (its words and the rules' findings as the model reads them), the features, both
-heads and the explanations in the lead's own words, and the second reading of a lead
-it calls junk (without its form and page), for leads in batches of BATCH, as a
-processing stage takes them (one lead at a time is printed too).
+heads and the explanations in the lead's own words, for leads in batches of BATCH,
+as a processing stage takes them (one lead at a time is printed too).
 """
 from __future__ import annotations
 
@@ -24,8 +23,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from connector.domain.enrichment import enrich  # noqa: E402
 from connector.domain.mapping import map_submission  # noqa: E402
-from connector.domain.scoring import (History, assess, assess_many,  # noqa: E402
-                                      model_view_and_evidence, rule_findings, second_look)
+from connector.domain.scoring import History, assess, assess_many, rule_findings  # noqa: E402
 from connector.domain.words import plain  # noqa: E402
 from connector.intake import parse  # noqa: E402
 from connector.intake.capture import raw_request_from_file  # noqa: E402
@@ -84,18 +82,12 @@ def main() -> None:
     leads = [understand(raw) for raw in raws]
     batches = [[(lead, History()) for lead in leads[i:i + BATCH]]
                for i in range(0, len(leads), BATCH)]
-    enriched = {id(lead): enrich(lead, rules.scoring.enrichment) for lead in leads}
-    findings = [(lead, rule_findings(lead, enriched[id(lead)], rules.scoring)) for lead in leads]
+    findings = [(lead, rule_findings(lead, enrich(lead, rules.scoring.enrichment),
+                                     rules.scoring)) for lead in leads]
     finding_batches = [findings[i:i + BATCH] for i in range(0, len(findings), BATCH)]
-    # Which leads the rules decide by hard evidence (a bot, a rival's domain): never read
-    # again. The rules' own work, so not timed here.
-    hard = {id(lead): model_view_and_evidence(lead, enriched[id(lead)], rules.scoring)[1]
-            is not None for lead in leads}
 
     def model_part(batch):
-        readings = judgement.read_many([view_of(lead, found) for lead, found in batch])
-        second_look([(lead, enriched[id(lead)]) for lead, _ in batch],
-                    [hard[id(lead)] for lead, _ in batch], readings, rules.scoring, judgement)
+        judgement.read_many([view_of(lead, found) for lead, found in batch])
 
     mapping = rate(understand, raws)
     scoring = rate(lambda lead: assess(lead, rules.scoring), leads)

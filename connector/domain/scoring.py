@@ -10,7 +10,7 @@ evidence, never by a low score.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field, replace
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Any, Mapping, Sequence
 
 from connector.domain.enrichment import DomainKind, Enrichment, EnrichmentRules, enrich
@@ -84,11 +84,6 @@ class ModelRules:
     rule_categories: tuple[tuple[str, float], ...] = (("spam", 0.05), ("job_seeker", 0.05))
     # "model": the model's reading decides the temperature; "rules": the thresholds do.
     temperature: str = "model"
-    # A lead the model calls junk is read again as if sent from a nameless form on no
-    # known page, and this share of the category comes from that second reading: a form
-    # called "Online test nivoa" or a page /partner-program/ must not make a buyer junk
-    # unless the words say so too. 0 turns it off.
-    second_look: float = 0.4
 
 
 @dataclass(frozen=True)
@@ -242,69 +237,8 @@ def score_many(leads: Sequence[tuple[Lead, Enrichment, History]], rules: Scoring
     if judgement is not None:
         readings = judgement.read_many([view_of(lead, rp.findings)
                                         for (lead, _, _), rp in zip(leads, passes)])
-        readings = second_look([(lead, found) for lead, found, _ in leads],
-                               [rp.ruling.hard for rp in passes], readings, rules, judgement)
     return [_verdict(lead, found, rules, history, judgement, rp, reading)
             for (lead, found, history), rp, reading in zip(leads, passes, readings)]
-
-
-def bare_view(lead: Lead, rules: ScoringRules, found: Enrichment | None = None) -> View | None:
-    """The lead as if sent from a form without a name, on no known page (None when it
-    was). Most job applications arrive through a careers form and most buyers through a
-    quote form, so a model can learn the form instead of the words: training reads these
-    copies too, and scoring reads one again before it calls a lead junk (second_look).
-    `found`: the lead's enrichment, when known (it reads neither form nor page)."""
-    if not (lead.form_name or lead.tracking.get("page_url")):
-        return None
-    bare = replace(lead, form_name=None, form_id=None,
-                   tracking={k: v for k, v in lead.tracking.items()
-                             if k not in ("page_url", "landing_page")})
-    return model_view(bare, found or enrich(bare, rules.enrichment), rules)
-
-
-# Where the form rightly tells the category: a job application through the careers form
-# is one (grouped cross-validation: reading those again lost 11 job seekers of 937 and
-# saved no genuine lead).
-_FORM_TELLS = frozenset({"job_seeker"})
-
-
-def second_look(leads: Sequence[tuple[Lead, Enrichment]], hard: Sequence[bool],
-                readings: Sequence["Reading"], rules: ScoringRules,
-                judgement: "Judgement") -> list["Reading"]:
-    """Readings where a lead the model calls junk, and the rules did not decide by hard
-    evidence, counts its words-only reading too (ModelRules.second_look). Grouped cross-validation on train + dev (18,456 leads;
-    shares of 0.2, 0.25, 0.3, 0.4 tried): genuine leads taken for junk 4 -> 2 (a placement
-    test and a compatibility test asked about on the business's own test pages), 7 fewer
-    junk leads caught."""
-    share = rules.model.second_look
-    out = list(readings)
-    if not share:
-        return out
-    again = []
-    for i, (decided, reading) in enumerate(zip(hard, readings)):
-        if decided or _junk_share(reading) < rules.model.junk_confidence:
-            continue
-        if _suspect(reading) in _FORM_TELLS:
-            continue
-        lead, found = leads[i]
-        bare = bare_view(lead, rules, found)
-        if bare is not None:
-            again.append((i, bare))
-    if again:
-        for (i, _), second in zip(again, judgement.categories([v for _, v in again])):
-            first = out[i]
-            out[i] = replace(first, category={
-                c: round((1 - share) * p + share * second.get(c, 0.0), 4)
-                for c, p in first.category.items()})
-    return out
-
-
-def _suspect(reading: "Reading") -> str | None:
-    """The junk category the model reads most. Our own team and bots are known by hard
-    evidence (our domain, bot signals), never by words alone: the model may not call a
-    stranger "internal"."""
-    junk = {c: v for c, v in reading.category.items() if c in JUNK and c not in HARD_ONLY}
-    return max(junk, key=junk.get) if junk else None
 
 
 def _verdict(lead: Lead, found: Enrichment, rules: ScoringRules, history: History,
@@ -371,7 +305,11 @@ def _judged_category(reading: "Reading", m: ModelRules) -> tuple[str, list[str],
     junk categories' probabilities together); else a genuine lead, flagged for review
     when a junk category was likely."""
     p = reading.category
-    suspect, p_junk = _suspect(reading), _junk_share(reading)
+    # Our own team and bots are known by hard evidence (our domain, bot signals), never
+    # by words alone: the model may not call a stranger "internal".
+    junk = {c: v for c, v in p.items() if c in JUNK and c not in HARD_ONLY}
+    suspect = max(junk, key=junk.get) if junk else None
+    p_junk = sum(junk.values())
     words = ", ".join(reading.why_category)
     if suspect and p_junk >= m.junk_confidence:
         return suspect, [f"{suspect}: reads as {suspect.replace('_', ' ')} ({p_junk:.0%} junk"
@@ -722,7 +660,7 @@ def _model_rules(r: "_Reader", spec: Any) -> ModelRules:
     if spec is None:
         return ModelRules()
     keys = {"junk_confidence", "timing_points", "behaviour_points", "rule_categories",
-            "temperature", "second_look"}
+            "temperature"}
     if not isinstance(spec, Mapping) or set(spec) - keys:
         raise ValueError(f"{r.source}: model takes {', '.join(sorted(keys))}")
     temperature = spec.get("temperature", ModelRules.temperature)
@@ -738,9 +676,6 @@ def _model_rules(r: "_Reader", spec: Any) -> ModelRules:
     if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) \
             or not 0 < confidence <= 1:
         raise ValueError(f"{r.source}: model.junk_confidence must be a share between 0 and 1")
-    second = spec.get("second_look", ModelRules.second_look)
-    if isinstance(second, bool) or not isinstance(second, (int, float)) or not 0 <= second <= 1:
-        raise ValueError(f"{r.source}: model.second_look must be a share from 0 to 1")
     return ModelRules(
         junk_confidence=float(confidence),
         timing_points=r.number(spec.get("timing_points", ModelRules.timing_points),
@@ -748,7 +683,7 @@ def _model_rules(r: "_Reader", spec: Any) -> ModelRules:
         behaviour_points=r.number(spec.get("behaviour_points", ModelRules.behaviour_points),
                                   "model.behaviour_points"),
         rule_categories=tuple((str(k), float(v)) for k, v in trusted.items()),
-        temperature=temperature, second_look=float(second))
+        temperature=temperature)
 
 
 class _Reader:

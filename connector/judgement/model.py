@@ -175,16 +175,6 @@ class Judgement:
     def read(self, view: View) -> Reading:
         return self.read_many([view])[0]
 
-    def categories(self, views: Sequence[View]) -> list[dict[str, float]]:
-        """The category probabilities alone, as read_many gives them: no temperature and
-        no explanations (a second look needs only these, and they cost a fraction)."""
-        if not views:
-            return []
-        indptr, idx, val = self.rows(views)
-        cols = self._columns[0]
-        p = _softmax(_product(indptr, idx, val, self._weights)[:, cols] + self._bias[0])
-        return [dict(zip(self._categories, row)) for row in (p @ self._merge).round(4).tolist()]
-
     def read_many(self, views: Sequence[View]) -> list[Reading]:
         """Many leads at once (a batch shares the array work: cheaper per lead)."""
         if not views:

@@ -17,7 +17,7 @@ import numpy as np
 from connector.domain.enrichment import enrich
 from connector.domain.lead import Lead, MappingError
 from connector.domain.mapping import map_submission
-from connector.domain.scoring import (History, ScoringRules, bare_view,
+from connector.domain.scoring import (History, ScoringRules, model_view,
                                       model_view_and_evidence, score_many)
 from connector.domain.submission import ParseError, RawRequest
 from connector.intake import parse
@@ -91,6 +91,20 @@ def examples(items: Iterable[Labelled], rules: Rulebook) -> list[Example]:
         view, evidence = model_view_and_evidence(lead, enrich(lead, rules_.enrichment), rules_)
         out.append(Example(item, lead, view, bare=bare_view(lead, rules_), evidence=evidence))
     return out
+
+
+def bare_view(lead: Lead, rules: ScoringRules) -> View | None:
+    """The lead as if sent from a form without a name, on no known page (None when it
+    was). Writers, and sites, send most job applications through the careers form and
+    most buyers through the quote form, so a model can learn the form instead of the
+    words, and the next site's job seeker writes through its contact form. Trained on
+    as well, these copies make the words carry the category on their own."""
+    if not (lead.form_name or lead.tracking.get("page_url")):
+        return None
+    bare = replace(lead, form_name=None, form_id=None,
+                   tracking={k: v for k, v in lead.tracking.items()
+                             if k not in ("page_url", "landing_page")})
+    return model_view(bare, enrich(bare, rules.enrichment), rules)
 
 
 def fit(train: Sequence[Example], header: dict | None = None) -> Judgement:

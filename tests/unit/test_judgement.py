@@ -10,7 +10,7 @@ import pytest
 from hypothesis import given, settings, strategies as st
 
 from connector.domain.enrichment import enrich
-from connector.domain.scoring import ModelRules, _judged_category, model_view, score
+from connector.domain.scoring import ModelRules, _judged_category, score
 from connector.judgement import corpus, training
 from connector.judgement.model import Judgement, Reading
 from connector.rulebook import Rulebook
@@ -40,67 +40,6 @@ def test_junk_needs_confidence_else_the_lead_stays_genuine_and_flagged():
     assert (category, review) == ("prospect", "vendor")
     # Together the junk categories decide: vendor 0.5 + spam 0.35 is junk, and vendor.
     assert _judged_category(reading(vendor=0.5, spam=0.35), m)[0] == "vendor"
-
-
-class _FormReader:
-    """A judgement that reads junk from the form and page alone: "test" (or "kariera")
-    in the form's name or page makes that category 0.99 likely, the words nothing."""
-
-    version = "stub"
-
-    def __init__(self, category: str = "test") -> None:
-        self.category, self.views = category, []
-
-    def read_many(self, views):
-        self.views += views
-        return [reading(**{self.category: 0.99 if self.category[:4] in v.meta or "kariera"
-                           in v.meta else 0.1}) for v in views]
-
-    def categories(self, views):
-        return [r.category for r in self.read_many(views)]
-
-
-_PLACEMENT = {"form_name": "Online test nivoa", "name": "Luka Vasić",
-              "email": "luka.vasic@gmail.com", "page_url": "https://lingva.rs/test-nivoa/",
-              "message": "Uradio sam test, izašao mi je B1. Koja grupa bi mi odgovarala?"}
-
-
-def _score(fields: dict, judgement, **model) -> tuple:
-    lead = training.lead_of(fields, RULES)
-    s = replace(RULES.scoring, model=replace(RULES.scoring.model, **model))
-    return score(lead, enrich(lead, s.enrichment), s, judgement=judgement)
-
-
-def test_a_form_or_page_alone_never_makes_a_buyer_junk():
-    judgement = _FormReader("test")
-    v = _score(_PLACEMENT, judgement, second_look=0.3)
-    # Read again without its form and page, the words say little of a test: 0.7 x 0.99
-    # + 0.3 x 0.1 falls below the junk bar, and a person is asked to look.
-    assert (v.category, v.review) == ("prospect", "test")
-    assert len(judgement.views) == 2 and "test" not in judgement.views[1].meta
-    assert _score(_PLACEMENT, _FormReader("test"), second_look=0).category == "test"
-
-
-def test_only_a_lead_called_junk_is_read_again_and_never_a_job_application():
-    judgement = _FormReader("vendor")
-    v = _score({**_PLACEMENT, "form_name": "Kontakt", "page_url": "https://lingva.rs/"},
-               judgement)
-    assert v.category == "prospect" and len(judgement.views) == 1
-    # The careers form tells a job application: it stays one.
-    judgement = _FormReader("job_seeker")
-    v = _score({**_PLACEMENT, "form_name": "Kariera", "page_url": "https://lingva.rs/kariera/"},
-               judgement)
-    assert v.category == "job_seeker" and len(judgement.views) == 1
-
-
-def test_the_second_reading_gives_the_categories_a_full_reading_gives():
-    leads = [training.lead_of(f, RULES) for f in (_PLACEMENT, {
-        "form_name": "Kariera", "email": "ana@gmail.com", "message": "Pošiljam življenjepis."})]
-    views = [model_view(lead, enrich(lead, RULES.scoring.enrichment), RULES.scoring)
-             for lead in leads]
-    full = RULES.judgement.read_many(views)
-    assert RULES.judgement.categories(views) == [r.category for r in full]
-    assert RULES.judgement.categories([]) == []
 
 
 def test_hard_evidence_outranks_any_reading_of_the_words():

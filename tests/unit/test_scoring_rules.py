@@ -235,8 +235,6 @@ def test_data_quality_weights():
     ({"thresholds": {"hot": 50}}, "thresholds lacks warm"),
     ({"thresholds": {"hot": "lots", "warm": 1}}, "thresholds.hot must be a number"),
     ({"fit": {**BASE["fit"], "typo": 1}}, "fit has unknown keys typo"),
-    ({"model": {"second_look": 1.5}}, "model.second_look must be a share from 0 to 1"),
-    ({"model": {"second_look": True}}, "model.second_look must be a share from 0 to 1"),
 ])
 def test_a_broken_scoring_file_names_the_key(broken, message):
     with pytest.raises(ValueError, match=message):
