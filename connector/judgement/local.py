@@ -52,11 +52,11 @@ def labelled_leads(session: Session, rules: Rulebook) -> list[training.Example]:
             Temperature.COLD if category.is_junk
             else label.temperature or lead_row.temperature or Temperature.COLD)
         lead = lead_of_row(lead_row)
-        view, evidence = model_view_and_evidence(lead, enrich(lead, rules.scoring.enrichment),
-                                                 rules.scoring)
+        found = enrich(lead, rules.scoring.enrichment)
+        view, evidence = model_view_and_evidence(lead, found, rules.scoring)
         item = Labelled(f"lead-{lead_row.id}", business, "", category, temperature, {})
         examples.append(training.Example(item, lead, view, LOCAL_WEIGHT,
-                                         bare=training.bare_view(lead, rules.scoring),
+                                         bare=training.bare_view(lead, rules.scoring, found),
                                          evidence=evidence))
     return examples
 

@@ -14,7 +14,7 @@ from typing import Iterable, Sequence
 
 import numpy as np
 
-from connector.domain.enrichment import enrich
+from connector.domain.enrichment import Enrichment, enrich
 from connector.domain.lead import Lead, MappingError
 from connector.domain.mapping import map_submission
 from connector.domain.scoring import (History, ScoringRules, model_view,
@@ -88,23 +88,26 @@ def examples(items: Iterable[Labelled], rules: Rulebook) -> list[Example]:
         except (ParseError, MappingError):
             continue  # no address and no phone: never a lead, nothing to learn
         rules_ = cache[slug]
-        view, evidence = model_view_and_evidence(lead, enrich(lead, rules_.enrichment), rules_)
-        out.append(Example(item, lead, view, bare=bare_view(lead, rules_), evidence=evidence))
+        found = enrich(lead, rules_.enrichment)
+        view, evidence = model_view_and_evidence(lead, found, rules_)
+        out.append(Example(item, lead, view, bare=bare_view(lead, rules_, found),
+                           evidence=evidence))
     return out
 
 
-def bare_view(lead: Lead, rules: ScoringRules) -> View | None:
+def bare_view(lead: Lead, rules: ScoringRules, found: Enrichment | None = None) -> View | None:
     """The lead as if sent from a form without a name, on no known page (None when it
     was). Writers, and sites, send most job applications through the careers form and
     most buyers through the quote form, so a model can learn the form instead of the
     words, and the next site's job seeker writes through its contact form. Trained on
-    as well, these copies make the words carry the category on their own."""
+    as well, these copies make the words carry the category on their own. `found`: the
+    lead's enrichment when already worked out (enrichment reads neither form nor page)."""
     if not (lead.form_name or lead.tracking.get("page_url")):
         return None
     bare = replace(lead, form_name=None, form_id=None,
                    tracking={k: v for k, v in lead.tracking.items()
                              if k not in ("page_url", "landing_page")})
-    return model_view(bare, enrich(bare, rules.enrichment), rules)
+    return model_view(bare, found or enrich(bare, rules.enrichment), rules)
 
 
 def fit(train: Sequence[Example], header: dict | None = None) -> Judgement:
